@@ -1,0 +1,143 @@
+"""The `viva` command: thin wrappers that parse, call the core and print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from viva import __version__
+from viva.errors import VivaError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """User mistakes become `where: what — fix` lines on stderr and an exit status; never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except VivaError as e:
+            for line in e.message.splitlines():
+                click.echo(f"error: {line}" if not e.problems else line, err=True)
+            sys.exit(e.exit_code)
+
+    return wrapper
+
+
+bank_option = click.option(
+    "--bank",
+    "banks",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A folder (or file) of your own questions, merged with the built-in bank. Repeatable; "
+    "VIVA_BANK_PATH adds more (os.pathsep-separated).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="viva")
+def cli() -> None:
+    """viva: mock interviews and coaching for LLM-engineering roles."""
+
+
+@cli.group()
+def bank() -> None:
+    """Browse and check the question bank."""
+
+
+@bank.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@reports_errors
+def bank_validate(paths: tuple[Path, ...]) -> None:
+    """Check question files (default: the built-in bank plus your banks). One line per problem; exit 2 on any."""
+    from viva.bank.loader import BUILTIN_BANK, bank_files, check_files, user_bank_paths
+
+    targets = list(paths) or [BUILTIN_BANK, *user_bank_paths()]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        raise VivaError([_missing(p) for p in missing])
+    files = bank_files(targets)
+    found, problems = check_files(files)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {len(found)} questions in {len(files)} file(s)")
+
+
+def _missing(path: Path) -> Any:
+    from viva.errors import Problem
+
+    return Problem(str(path), "no such file or folder", "check the path")
+
+
+@bank.command("list")
+@click.option("--area", "areas", multiple=True, help="Only this area (repeatable).")
+@click.option("--difficulty", type=click.IntRange(1, 3), help="Only this difficulty: 1 junior, 2 mid, 3 senior.")
+@click.option("--topic", help="Only this topic slug.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@bank_option
+@reports_errors
+def bank_list(areas: tuple[str, ...], difficulty: int | None, topic: str | None, fmt: str, banks: tuple[Path, ...]) -> None:
+    """List questions; `--format json` prints full question objects."""
+    from viva.bank.loader import load_bank
+    from viva.bank.select import filter_questions
+
+    questions = filter_questions(load_bank(banks), areas=areas, difficulty=difficulty, topic=topic)
+    if fmt == "json":
+        click.echo(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
+        return
+    from viva.render import question_table
+
+    question_table(questions)
+
+
+@bank.command("show")
+@click.argument("question_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@bank_option
+@reports_errors
+def bank_show(question_id: str, fmt: str, banks: tuple[Path, ...]) -> None:
+    """Show one question with its rubric, misconceptions and model answer."""
+    from viva.bank.loader import load_bank
+
+    loaded = load_bank(banks)
+    question = loaded.get(question_id)
+    if fmt == "json":
+        click.echo(json.dumps(question.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    from viva.render import question_detail
+
+    question_detail(question, source=str(loaded.sources[question_id]))
+
+
+@bank.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@bank_option
+@reports_errors
+def bank_stats(fmt: str, banks: tuple[Path, ...]) -> None:
+    """Counts by area × difficulty × kind, and topic coverage."""
+    from viva.bank.loader import load_bank
+    from viva.bank.stats import bank_stats as compute
+
+    stats = compute(load_bank(banks))
+    if fmt == "json":
+        click.echo(json.dumps(stats, indent=2))
+        return
+    from viva.render import stats_tables
+
+    stats_tables(stats)
+
+
+def main() -> None:
+    cli(prog_name="viva")
