@@ -88,7 +88,9 @@ def _missing(path: Path) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @bank_option
 @reports_errors
-def bank_list(areas: tuple[str, ...], difficulty: int | None, topic: str | None, fmt: str, banks: tuple[Path, ...]) -> None:
+def bank_list(
+    areas: tuple[str, ...], difficulty: int | None, topic: str | None, fmt: str, banks: tuple[Path, ...]
+) -> None:
     """List questions; `--format json` prints full question objects."""
     from viva.bank.loader import load_bank
     from viva.bank.select import filter_questions

@@ -22,7 +22,7 @@ AREAS: dict[str, Area] = {
             "fundamentals",
             "LLM fundamentals",
             {
-                "transformer-architecture": "Transformer architecture (self-attention, multi-head, positional encoding)",
+                "transformer-architecture": "Transformer architecture (attention, multi-head, positional encoding)",
                 "pretraining-vs-finetuning": "Pre-training vs fine-tuning",
                 "tokenization": "Tokenization (BPE, WordPiece, SentencePiece)",
                 "scaling-laws": "Scaling laws and model-size trade-offs",

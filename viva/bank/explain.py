@@ -59,7 +59,11 @@ def explain_error(err: ErrorDetails, prefix: Sequence[int | str] = ()) -> tuple[
 def _describe(kind: str, value: Any, msg: str) -> str:
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     if kind in ("literal_error", "enum"):
-        return f"{shown} is not allowed" if kind == "literal_error" or not isinstance(value, int) else f"{shown} is out of range"
+        return (
+            f"{shown} is not allowed"
+            if kind == "literal_error" or not isinstance(value, int)
+            else f"{shown} is out of range"
+        )
     if kind == "string_pattern_mismatch":
         return f"{shown} is not in the expected form"
     if kind.endswith("_type") or kind.endswith("_parsing"):

@@ -74,7 +74,7 @@ def user_bank_paths(explicit: Sequence[Path] = ()) -> list[Path]:
 
 
 def load_bank(extra: Sequence[Path] = (), *, builtin: bool = True) -> Bank:
-    """The built-in bank merged with user banks (`--bank`, then VIVA_BANK_PATH). Raises VivaError listing every problem."""
+    """The built-in bank merged with user banks (`--bank`, then VIVA_BANK_PATH); VivaError lists every problem."""
     paths = [BUILTIN_BANK] if builtin else []
     paths += user_bank_paths(extra)
     for p in paths:
@@ -124,18 +124,21 @@ def _load_file(path: Path, problems: list[Problem]) -> list[tuple[Question, Sour
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(e, "problem", None) or str(e)
-        problems.append(Problem.at(path, line, f"invalid YAML: {reason}", "fix the YAML syntax (indentation, quotes, colons)"))
+        problems.append(
+            Problem.at(path, line, f"invalid YAML: {reason}", "fix the YAML syntax (indentation, quotes, colons)")
+        )
         return []
     try:
         bank_file = BankFile.model_validate(data)
     except ValidationError as e:
         problems.extend(Problem.at(path, _line_of(node, err["loc"]), *explain_error(err)) for err in e.errors())
         # Still check each question so one run reports everything; the file-level fields were reported above.
-        raw_questions = data.get("questions") if isinstance(data, dict) else None
-        if isinstance(raw_questions, list):
-            _check_questions(path, node, dict(data), raw_questions, problems, skip_inherited=True)
+        if isinstance(data, dict) and isinstance(data.get("questions"), list):
+            _check_questions(path, node, data, data["questions"], problems, skip_inherited=True)
         return []
-    return _check_questions(path, node, {"area": bank_file.area, "topic": bank_file.topic}, bank_file.questions, problems)
+    return _check_questions(
+        path, node, {"area": bank_file.area, "topic": bank_file.topic}, bank_file.questions, problems
+    )
 
 
 def _check_questions(
@@ -150,7 +153,9 @@ def _check_questions(
     for i, raw in enumerate(raw_questions):
         if not isinstance(raw, dict):
             line = _line_of(node, ("questions", i))
-            problems.append(Problem.at(path, line, f"questions[{i}] is not a mapping", "write each question as key: value fields"))
+            problems.append(
+                Problem.at(path, line, f"questions[{i}] is not a mapping", "write each question as key: value fields")
+            )
             continue
         merged = {"area": inherited.get("area"), "topic": inherited.get("topic"), **raw}
         try:

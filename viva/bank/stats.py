@@ -18,6 +18,7 @@ def bank_stats(bank: Bank) -> dict[str, Any]:
             "total": len(questions),
             "difficulty": {str(d): sum(q.difficulty == d for q in questions) for d in (1, 2, 3)},
             "kind": dict(sorted(Counter(q.kind.value for q in questions).items())),
-            "topics": {t: topics.get(t, 0) for t in area.topics} | {t: n for t, n in topics.items() if t not in area.topics},
+            "topics": {t: topics.get(t, 0) for t in area.topics}
+            | {t: n for t, n in topics.items() if t not in area.topics},
         }
     return {"total": len(bank), "version": bank.version, "areas": by_area}
