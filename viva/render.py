@@ -44,12 +44,18 @@ def question_detail(q: Question, source: str = "") -> None:
 
 
 def stats_tables(stats: dict[str, Any]) -> None:
+    kinds = sorted({k for s in stats["areas"].values() for k in s["kind"]})
     table = Table(title=f"{stats['total']} questions (bank version {stats['version']})")
-    for col in ("area", "total", "junior", "mid", "senior", "kinds", "topics (count)"):
-        table.add_column(col)
+    for col in ("area", "total", "junior", "mid", "senior", *kinds):
+        table.add_column(col, justify="left" if col == "area" else "right")
     for area_id, s in stats["areas"].items():
         d = s["difficulty"]
-        kinds = ", ".join(f"{k} {n}" for k, n in s["kind"].items())
-        topics = ", ".join(f"{t} {n}" for t, n in s["topics"].items())
-        table.add_row(area_id, str(s["total"]), str(d["1"]), str(d["2"]), str(d["3"]), kinds, topics)
+        table.add_row(
+            area_id, str(s["total"]), str(d["1"]), str(d["2"]), str(d["3"]), *(str(s["kind"].get(k, 0)) for k in kinds)
+        )
     console.print(table)
+    topics = Table("area", "topic", "questions", title="Topics")
+    for area_id, s in stats["areas"].items():
+        for topic, n in s["topics"].items():
+            topics.add_row(area_id, topic, str(n))
+    console.print(topics)

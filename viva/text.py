@@ -1,0 +1,106 @@
+"""Plain-text helpers for grading: segments with character offsets, content words, negation cues."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_BOUNDARY = re.compile(r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?<=[.!?;])\s+|\s+(?:[-*•]|\d+[.)])\s+(?=[A-Za-z])")
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each either else even ever every few for from further had has
+    have having he her here hers him his how i if in into is it its itself just me more most my myself of off on once
+    only or other our ours out over own same she should so some such than that the their theirs them then there these
+    they this those through to too under until up very was we were what when where which while who whom why will with
+    would you your yours one ones thing things way really much many well get got make makes made use uses used using
+    s t let lets like may might must shall""".split()
+)
+NEGATIONS = frozenset(
+    """not no never none nothing neither nor cannot cant can't won't wont don't dont doesn't doesnt isn't isnt aren't
+    arent wasn't wasnt weren't werent shouldn't shouldnt wouldn't wouldnt couldn't couldnt without hardly
+    n't""".split()
+)
+# Word pairs whose swap reverses a claim ("increases" for "decreases"): a strong contradiction cue with high similarity.
+ANTONYMS = [
+    (a, b)
+    for x, y in [
+        ("increase", "decrease"), ("more", "less"), ("higher", "lower"), ("larger", "smaller"), ("faster", "slower"),
+        ("bigger", "smaller"), ("longer", "shorter"), ("up", "down"), ("open", "closed"), ("same", "different"),
+        ("cheaper", "expensive"), ("better", "worse"), ("before", "after"), ("positive", "negative"),
+        ("connected", "separated"), ("add", "remove"), ("raise", "lower"), ("grow", "shrink"), ("true", "false"),
+        ("always", "never"), ("reduce", "increase"), ("cheap", "expensive"), ("high", "low"), ("large", "small"),
+        ("hard", "soft"), ("fast", "slow"), ("many", "few"), ("stable", "unstable"), ("safe", "unsafe"),
+    ]
+    for a, b in ((x, y), (y, x))
+]
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    start: int
+    end: int
+
+
+def segments(text: str, min_chars: int = 3) -> list[Segment]:
+    """Sentence-like pieces of `text` with their character offsets (for evidence highlighting)."""
+    out: list[Segment] = []
+    pos = 0
+    for match in [*_BOUNDARY.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[pos:end]
+        stripped = piece.strip()
+        if len(stripped) >= min_chars:
+            lead = len(piece) - len(piece.lstrip())
+            out.append(Segment(stripped, pos + lead, pos + lead + len(stripped)))
+        if match:
+            pos = match.end()
+    return out
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1}
+
+
+def negated(text: str) -> bool:
+    tokens = words(text)
+    return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+
+
+_STEM_ANTONYMS: dict[str, set[str]] = {}
+
+
+def antonym_swap(claim: str, answer: str) -> bool:
+    """True when the answer uses the opposite of a word the claim relies on, and not the word itself."""
+    claim_stems, answer_stems = {stem(w) for w in words(claim)}, {stem(w) for w in words(answer)}
+    for s in claim_stems:
+        for opposite in _STEM_ANTONYMS.get(s, ()):
+            if opposite in answer_stems and s not in answer_stems and opposite not in claim_stems:
+                return True
+    return False
+
+
+for _a, _b in ANTONYMS:
+    _STEM_ANTONYMS.setdefault(stem(_a), set()).add(stem(_b))
+
+
+def stopword_ratio(text: str) -> float:
+    tokens = words(text)
+    return sum(t in STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0
