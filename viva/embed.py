@@ -27,7 +27,8 @@ class Embedder(Protocol):
 
 def normalise(rows: npt.NDArray[np.floating]) -> Vectors:
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+    out: Vectors = (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
 
 
 @dataclass

@@ -12,29 +12,56 @@ _BOUNDARY = re.compile(r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?<=[.!?;])\s+|\s+(?:[-
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each either else even ever every few for from further had has
-    have having he her here hers him his how i if in into is it its itself just me more most my myself of off on once
-    only or other our ours out over own same she should so some such than that the their theirs them then there these
-    they this those through to too under until up very was we were what when where which while who whom why will with
-    would you your yours one ones thing things way really much many well get got make makes made use uses used using
-    s t let lets like may might must shall""".split()
+    """
+    a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each either else even ever every few for from
+    further get got had has have having he her here hers him his how i if in into is it its itself just let
+    lets like made make makes many may me might more most much must my myself of off on once one ones only or
+    other our ours out over own really s same shall she should so some such t than that the their theirs them
+    then there these they thing things this those through to too under until up use used uses using very was
+    way we well were what when where which while who whom why will with would you your yours
+    """.split()
 )
 NEGATIONS = frozenset(
-    """not no never none nothing neither nor cannot cant can't won't wont don't dont doesn't doesnt isn't isnt aren't
-    arent wasn't wasnt weren't werent shouldn't shouldnt wouldn't wouldnt couldn't couldnt without hardly
-    n't""".split()
+    """
+    aren't arent can't cannot cant couldn't couldnt doesn't doesnt don't dont hardly isn't isnt n't neither
+    never no none nor not nothing shouldn't shouldnt wasn't wasnt weren't werent without won't wont wouldn't
+    wouldnt
+    """.split()
 )
 # Word pairs whose swap reverses a claim ("increases" for "decreases"): a strong contradiction cue with high similarity.
 ANTONYMS = [
     (a, b)
     for x, y in [
-        ("increase", "decrease"), ("more", "less"), ("higher", "lower"), ("larger", "smaller"), ("faster", "slower"),
-        ("bigger", "smaller"), ("longer", "shorter"), ("up", "down"), ("open", "closed"), ("same", "different"),
-        ("cheaper", "expensive"), ("better", "worse"), ("before", "after"), ("positive", "negative"),
-        ("connected", "separated"), ("add", "remove"), ("raise", "lower"), ("grow", "shrink"), ("true", "false"),
-        ("always", "never"), ("reduce", "increase"), ("cheap", "expensive"), ("high", "low"), ("large", "small"),
-        ("hard", "soft"), ("fast", "slow"), ("many", "few"), ("stable", "unstable"), ("safe", "unsafe"),
+        ("increase", "decrease"),
+        ("more", "less"),
+        ("higher", "lower"),
+        ("larger", "smaller"),
+        ("faster", "slower"),
+        ("bigger", "smaller"),
+        ("longer", "shorter"),
+        ("up", "down"),
+        ("open", "closed"),
+        ("same", "different"),
+        ("cheaper", "expensive"),
+        ("better", "worse"),
+        ("before", "after"),
+        ("positive", "negative"),
+        ("connected", "separated"),
+        ("add", "remove"),
+        ("raise", "lower"),
+        ("grow", "shrink"),
+        ("true", "false"),
+        ("always", "never"),
+        ("reduce", "increase"),
+        ("cheap", "expensive"),
+        ("high", "low"),
+        ("large", "small"),
+        ("hard", "soft"),
+        ("fast", "slow"),
+        ("many", "few"),
+        ("stable", "unstable"),
+        ("safe", "unsafe"),
     ]
     for a, b in ((x, y), (y, x))
 ]

@@ -1,4 +1,5 @@
-"""The learned part of the grader: logistic weights over FEATURES, fitted on train splits by benchmarks/grading/train.py.
+"""The learned part of the grader: logistic weights over FEATURES, fitted on train splits only
+(benchmarks/grading/train.py).
 
 Each embedder has its own file (similarities are not comparable across models). An embedder without one gets
 hand-set defaults, good enough for unit tests and user-supplied models, and says so in its grader version.
@@ -23,7 +24,7 @@ class Logistic:
 
     def probability(self, features: np.ndarray) -> float:
         z = float(np.dot(self.coef, features)) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return float(1.0 / (1.0 + np.exp(-z)))
 
 
 @dataclass(frozen=True)

