@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from viva.embed import Vectors, normalise
+from viva.embed import Tokens, Vectors, normalise
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pieces (its model card)
 BATCH = 32
 
 
-class OnnxEmbedder:
+class OnnxEmbedder:  # implements viva.embed.TokenEmbedder
     """A sentence-transformers model exported to ONNX: mean pooling over tokens, then L2 normalisation."""
 
     def __init__(self, model_path: Path, tokenizer_path: Path, name: str, threads: int | None = None) -> None:
@@ -45,16 +45,23 @@ class OnnxEmbedder:
         self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._run(texts, keep_tokens=False)[0]
+
+    def embed_tokens(self, texts: Sequence[str]) -> tuple[Vectors, list[Tokens]]:
+        """Sentence vectors and, per text, its word pieces with their contextual vectors (L2-normalised)."""
+        return self._run(texts, keep_tokens=True)
+
+    def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[Vectors, list[Tokens]]:
         if not texts:
-            return np.zeros((0, 384), np.float32)
+            return np.zeros((0, 384), np.float32), []
         with self._lock:
             if self._session is None:
                 self._load()
         encodings = self._tokenizer.encode_batch(list(texts))
         # Similar lengths share a batch, so little compute is spent on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out: Vectors = np.zeros((len(texts), 0), np.float32)
         rows: dict[int, np.ndarray] = {}
+        tokens: dict[int, Tokens] = {}
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             width = max(len(encodings[i].ids) for i in chunk)
@@ -69,8 +76,13 @@ class OnnxEmbedder:
             )[0]
             pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             rows.update(zip(chunk, pooled, strict=True))
-        out = normalise(np.stack([rows[i] for i in range(len(texts))]))
-        return out
+            if keep_tokens:
+                for row, i in enumerate(chunk):
+                    n = len(encodings[i].ids)
+                    # Drop [CLS] and [SEP]: they summarise the sentence, they are not words of it.
+                    tokens[i] = Tokens(encodings[i].tokens[1 : n - 1], normalise(hidden[row, 1 : n - 1]))
+        vectors = normalise(np.stack([rows[i] for i in range(len(texts))]))
+        return vectors, [tokens[i] for i in range(len(texts))] if keep_tokens else []
 
 
 def default_embedder() -> OnnxEmbedder:

@@ -106,6 +106,37 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1}
 
 
+_CLAUSE = re.compile(
+    r"[.!?,;:()—–]|\b(?:and|but|so|because|since|which|rather than|instead of|whereas|while|although|though|unlike)\b",
+    re.I,
+)
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool, bool]:
+    """(negation mismatch, antonym swap) between a claim and a sentence that restates it.
+
+    Each clause of the claim is matched to the sentence clause that reuses most of its words; only a clause that
+    reuses at least half of them can reverse it. A paraphrase that happens to contain a "not" ("meaningless" for
+    "not comparable"), or a "not" in another clause ("X, not Y"), is not a reversal.
+    """
+    negation = antonym = False
+    sentence_clauses = [(c, content_stems(c)) for c in clauses(sentence)]
+    for part in clauses(claim):
+        wanted = content_stems(part)
+        if len(wanted) < 2 or not sentence_clauses:
+            continue
+        clause, stems = max(sentence_clauses, key=lambda c: len(c[1] & wanted))
+        if len(stems & wanted) < min_overlap * len(wanted):
+            continue
+        negation |= negated(part) != negated(clause)
+        antonym |= antonym_swap(part, clause)
+    return negation, antonym
+
+
 def negated(text: str) -> bool:
     tokens = words(text)
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)

@@ -31,20 +31,26 @@ class Logistic:
 class Calibration:
     name: str  # "trained" or "default"
     covered: Logistic
-    contradiction: Logistic
+    # A sentence contradicts a point when it is about the same claim (similarity at least this) and reverses it
+    # (a negation the point lacks, or a word swapped for its opposite).
+    contradiction_sim: float
     off_topic_sim: float  # below this best similarity to the question and rubric, an answer is off topic
     misconception_sim: float  # at or above this, a sentence asserts a misconception
 
     @classmethod
     def default(cls) -> Calibration:
-        # seg_sim, whole_sim, q_sim, gain, lex_novel, lex_all, negation, antonym, log_words
+        # seg_sim, whole_sim, q_sim, gain, lex_novel, lex_all, negation, antonym, align_novel, align_all
         return cls(
             "default",
-            Logistic((6.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 0.0), -6.5),
-            Logistic((4.0, 0.0, 0.0, 0.0, 1.0, 0.0, 4.0, 4.0, 0.0), -7.0),
+            Logistic((4.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 2.0, 0.0), -6.5),
+            contradiction_sim=0.6,
             off_topic_sim=0.2,
             misconception_sim=0.75,
         )
+
+    def contradicts(self, features: np.ndarray) -> bool:
+        reversed_ = features[FEATURES.index("negation")] > 0 or features[FEATURES.index("antonym")] > 0
+        return bool(reversed_ and features[FEATURES.index("seg_sim")] >= self.contradiction_sim)
 
 
 def calibration_for(embedder_name: str) -> Calibration:
@@ -54,12 +60,11 @@ def calibration_for(embedder_name: str) -> Calibration:
     data = json.loads(path.read_text())
     if tuple(data["features"]) != FEATURES:
         return Calibration.default()
+    covered = data["covered"]
     return Calibration(
         "trained",
-        Logistic(tuple(data["covered"]["coef"]), data["covered"]["intercept"], data["covered"]["threshold"]),
-        Logistic(
-            tuple(data["contradiction"]["coef"]), data["contradiction"]["intercept"], data["contradiction"]["threshold"]
-        ),
+        Logistic(tuple(covered["coef"]), covered["intercept"], covered["threshold"]),
+        contradiction_sim=data["contradiction_sim"],
         off_topic_sim=data["off_topic_sim"],
         misconception_sim=data["misconception_sim"],
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from viva.embed import Vectors
-from viva.text import STOPWORDS, Segment, antonym_swap, content_stems, negated, stopword_ratio, words
+from viva.embed import Tokens, Vectors
+from viva.text import STOPWORDS, Segment, content_stems, reverses, stopword_ratio, words
 
 FEATURES = (
     "seg_sim",  # best cosine between the point and a sentence (or two adjacent sentences) of the answer
@@ -20,10 +19,12 @@ FEATURES = (
     "lex_all",  # share of all the point's words that the answer uses
     "negation",  # the best sentence and the point disagree in polarity ("does not ...")
     "antonym",  # the best sentence swaps a word of the point for its opposite
-    "log_words",  # log(1 + content words in the answer)
+    "align_novel",  # token alignment recall (BERTScore-style) of the point's words not in the question
+    "align_all",  # the same over all the point's content words
 )
 
 _SEPARATORS = re.compile(r"[,;/|]")
+_PUNCT = re.compile(r"^\W+$")
 
 
 @dataclass(frozen=True)
@@ -45,28 +46,49 @@ def is_term_list(text: str) -> bool:
 
 
 def is_restatement(text: str, question_stems: set[str]) -> bool:
-    """A sentence that adds nothing beyond the question's own words."""
+    """A sentence made only of the question's own words. Partial overlap is left to the learned features."""
     stems = content_stems(text)
-    novel = stems - question_stems
-    return len(novel) < 2 or len(novel) <= 0.25 * len(stems)
+    return not (stems - question_stems)
+
+
+def alignment(point: Tokens, answer: Tokens, question_pieces: set[str]) -> tuple[float, float]:
+    """Greedy token alignment, as in BERTScore (Zhang et al. 2020): (recall of the novel words, recall)."""
+    keep = [i for i, p in enumerate(point.pieces) if p not in STOPWORDS and not _PUNCT.match(p)]
+    if not keep or not answer.pieces:
+        return 0.0, 0.0
+    novel = [i for i in keep if point.pieces[i] not in question_pieces] or keep
+    sims = point.vectors @ answer.vectors.T
+    best = sims.max(axis=1)
+    # Precision (how much of the answer the point explains) is left out on purpose: it falls with answer length,
+    # and a long, thorough answer must not lose credit for a point it makes.
+    return float(best[novel].mean()), float(best[keep].mean())
+
+
+def join_tokens(parts: list[Tokens]) -> Tokens:
+    if not parts:
+        return Tokens([], np.zeros((0, 1), np.float32))
+    return Tokens([p for t in parts for p in t.pieces], np.vstack([t.vectors for t in parts]))
 
 
 def point_evidence(
     point_texts: list[str],
     point_vecs: Vectors,
+    point_tokens: list[Tokens],
     question_vec: np.ndarray,
     question_stems: set[str],
+    question_pieces: set[str],
     usable: list[Segment],
     usable_vecs: Vectors,
+    answer_tokens: Tokens,
     answer_stems: set[str],
 ) -> Evidence:
     """Features for one point against the usable segments of an answer (best over the point's phrasings)."""
-    n_words = sum(1 for s in usable for w in words(s.text) if w not in STOPWORDS)
     if not usable:
         feats = np.zeros(len(FEATURES), dtype=np.float32)
         feats[2] = float(np.max(point_vecs @ question_vec))
         feats[3] = -feats[2]
         return Evidence(feats, None)
+    aligned = np.max([alignment(t, answer_tokens, question_pieces) for t in point_tokens], axis=0)
     windows, owners = _windows(usable_vecs)
     whole = usable_vecs.sum(axis=0)
     whole = whole / max(float(np.linalg.norm(whole)), 1e-12)
@@ -92,9 +114,8 @@ def point_evidence(
             seg_sim - q_sim,
             len(novel & answer_stems) / max(len(novel), 1),
             len(stems & answer_stems) / max(len(stems), 1),
-            float(negated(text) != negated(segment.text)),
-            float(antonym_swap(text, segment.text)),
-            math.log1p(n_words),
+            *(float(r) for r in reverses(text, segment.text)),
+            *aligned,
         ],
         dtype=np.float32,
     )

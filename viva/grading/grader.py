@@ -2,31 +2,61 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from viva.bank.schema import Question
-from viva.embed import CachedEmbedder, Embedder, Vectors
+from viva.embed import CachedEmbedder, Embedder, Tokens, Vectors, embed_with_tokens
 from viva.grading.calibration import Calibration, calibration_for
 from viva.grading.communication import communication
-from viva.grading.features import Evidence, is_restatement, is_term_list, point_evidence
+from viva.grading.features import Evidence, is_restatement, is_term_list, join_tokens, point_evidence
 from viva.grading.result import Flag, Grade, MisconceptionHit, PointGrade, Span
 from viva.grading.rubric import Rubric
 from viva.grading.screen import screen
-from viva.text import Segment, antonym_swap, content_stems, negated, segments, words
+from viva.text import Segment, content_stems, reverses, segments, words
 
 GRADER_VERSION = "1"
 MIN_WORDS = 8
+_EMPTY: Vectors = np.zeros((0, 1), np.float32)
+MISCONCEPTION_PENALTY = 0.9  # each asserted misconception keeps 90% of the score: a wrong belief is a red flag
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An answer before the model runs: injected instructions blanked, sentences that cannot earn credit dropped."""
+
+    rubric: Rubric
+    answer: str
+    screened_text: str
+    injection: list[Span]
+    question_stems: set[str]
+    usable: list[Segment]
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    p: _Prepared
+    vectors: Vectors  # one row per usable segment
+    tokens: Tokens  # the usable segments' tokens, joined
+    stems: set[str]
+
+
+@dataclass(frozen=True)
+class _RubricVectors:
+    question: np.ndarray
+    question_pieces: set[str]
+    points: list[tuple[Vectors, list[Tokens]]]
+    misconceptions: Vectors
 
 
 @dataclass
 class Grader:
     """Holds an embedder (with its rubric cache) and its calibration; `grade` is the whole algorithm."""
 
-    embedder: Embedder
+    embedder: CachedEmbedder
     calibration: Calibration
 
     @classmethod
@@ -44,60 +74,64 @@ class Grader:
 
     def grade_many(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[Grade]:
         """Grade several answers, embedding all their sentences in one call (much faster than one by one)."""
-        return [self._finish(p, vecs) for p, vecs in self._embed_answers(items)]
+        return [self._finish(e) for e in self._embed_answers(items)]
 
     def evidence_many(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[list[Evidence]]:
         """Per answer, per rubric point, the features the calibration is fitted on (benchmarks/grading/train.py)."""
         out = []
-        for p, vecs in self._embed_answers(items):
-            rubric_vecs = self._rubric_vectors(p.rubric)
-            stems = _stems(p.usable)
-            out.append([self._evidence(p, i, rubric_vecs, vecs, stems) for i in range(len(p.rubric.points))])
+        for e in self._embed_answers(items):
+            rv = self._rubric_vectors(e.p.rubric)
+            out.append([self._evidence(e, rv, i) for i in range(len(e.p.rubric.points))])
         return out
 
-    def _embed_answers(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[tuple[_Prepared, Vectors]]:
+    def _embed_answers(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[_Embedded]:
         prepared = [_prepare(q if isinstance(q, Rubric) else Rubric.of(q), answer) for q, answer in items]
         texts = [s.text for p in prepared for s in p.usable]
-        inner = self.embedder.inner if isinstance(self.embedder, CachedEmbedder) else self.embedder
-        # Answer text is not cached: it rarely repeats, and would push rubric vectors out of the cache.
-        vectors = inner.embed(texts) if texts else np.zeros((0, 1), np.float32)
-        out, offset = [], 0
+        # Answer text bypasses the cache: it rarely repeats, and would push rubric vectors out.
+        vectors, tokens = embed_with_tokens(self.embedder.inner, texts) if texts else (_EMPTY, [])
+        out, k = [], 0
         for p in prepared:
-            out.append((p, vectors[offset : offset + len(p.usable)]))
-            offset += len(p.usable)
+            n = len(p.usable)
+            out.append(_Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable)))
+            k += n
         return out
 
-    def _evidence(
-        self, p: _Prepared, i: int, rubric_vecs: dict[str, Vectors], usable_vecs: Vectors, answer_stems: set[str]
-    ) -> Evidence:
-        point = p.rubric.points[i]
+    def _rubric_vectors(self, rubric: Rubric) -> _RubricVectors:
+        texts = [rubric.question, *(t for p in rubric.points for t in p.texts), *(c for c, _ in rubric.misconceptions)]
+        vecs, toks = self.embedder.embed_tokens(texts)
+        points, i = [], 1
+        for p in rubric.points:
+            points.append((vecs[i : i + len(p.texts)], toks[i : i + len(p.texts)]))
+            i += len(p.texts)
+        return _RubricVectors(vecs[0], set(toks[0].pieces), points, vecs[i:])
+
+    def _evidence(self, e: _Embedded, rv: _RubricVectors, i: int) -> Evidence:
+        point_vecs, point_tokens = rv.points[i]
         return point_evidence(
-            list(point.texts),
-            rubric_vecs[f"point:{point.id}"],
-            rubric_vecs["question"],
-            p.question_stems,
-            p.usable,
-            usable_vecs,
-            answer_stems,
+            list(e.p.rubric.points[i].texts),
+            point_vecs,
+            point_tokens,
+            rv.question,
+            e.p.question_stems,
+            rv.question_pieces,
+            e.p.usable,
+            e.vectors,
+            e.tokens,
+            e.stems,
         )
 
-    def _finish(self, p: _Prepared, usable_vecs: Vectors) -> Grade:
-        rubric, usable, answer = p.rubric, p.usable, p.answer
+    def _finish(self, e: _Embedded) -> Grade:
+        p, rv = e.p, self._rubric_vectors(e.p.rubric)
         flags = list(p.flags)
-        rubric_vecs = self._rubric_vectors(rubric)
-        answer_stems = _stems(usable)
-        points = [
-            self._grade_point(rubric.points[i].id, self._evidence(p, i, rubric_vecs, usable_vecs, answer_stems), answer)
-            for i in range(len(rubric.points))
-        ]
+        points = [self._grade_point(pt.id, self._evidence(e, rv, i), p.answer) for i, pt in enumerate(p.rubric.points)]
         if any(pt.contradicted for pt in points):
             flags.append("contradiction")
-        if usable and self._off_topic(rubric, rubric_vecs, usable_vecs, answer_stems, p.question_stems):
+        if p.usable and self._off_topic(p.rubric, rv, e):
             flags.append("off_topic")
             points = [pt.model_copy(update={"covered": False, "evidence": None, "span": None}) for pt in points]
-        hits = self._misconceptions(rubric, rubric_vecs, usable, usable_vecs, answer)
+        hits = self._misconceptions(p.rubric, rv, e)
         return Grade(
-            score=_score(rubric, points, hits, off_topic="off_topic" in flags),
+            score=_score(p.rubric, points, hits, off_topic="off_topic" in flags),
             points=points,
             misconceptions=hits,
             communication=communication(p.screened_text),
@@ -106,21 +140,9 @@ class Grader:
             grader=self.name,
         )
 
-    def _rubric_vectors(self, rubric: Rubric) -> dict[str, Vectors]:
-        texts = [rubric.question, *(t for p in rubric.points for t in p.texts), *(c for c, _ in rubric.misconceptions)]
-        vecs = self.embedder.embed(texts)
-        out: dict[str, Vectors] = {"question": vecs[0]}
-        i = 1
-        for p in rubric.points:
-            out[f"point:{p.id}"] = vecs[i : i + len(p.texts)]
-            i += len(p.texts)
-        out["misconceptions"] = vecs[i:]
-        return out
-
     def _grade_point(self, point_id: str, ev: Evidence, answer: str) -> PointGrade:
         p_covered = self.calibration.covered.probability(ev.features) if ev.segment else 0.0
-        p_contra = self.calibration.contradiction.probability(ev.features) if ev.segment else 0.0
-        contradicted = p_contra >= self.calibration.contradiction.threshold
+        contradicted = ev.segment is not None and self.calibration.contradicts(ev.features)
         covered = p_covered >= self.calibration.covered.threshold and not contradicted
         span = _span(answer, ev.segment) if covered or contradicted else None
         return PointGrade(
@@ -133,34 +155,23 @@ class Grader:
             likelihood=round(0.0 if contradicted else p_covered, 3),
         )
 
-    def _off_topic(
-        self,
-        rubric: Rubric,
-        rubric_vecs: dict[str, Vectors],
-        usable_vecs: Vectors,
-        answer_stems: set[str],
-        question_stems: set[str],
-    ) -> bool:
-        targets = np.vstack([rubric_vecs["question"][None, :], *(rubric_vecs[f"point:{p.id}"] for p in rubric.points)])
-        best = float(np.max(usable_vecs @ targets.T))
-        rubric_stems = question_stems.union(*(content_stems(t) for p in rubric.points for t in p.texts))
-        overlap = len(answer_stems & rubric_stems)
-        return best < self.calibration.off_topic_sim and overlap < 3
+    def _off_topic(self, rubric: Rubric, rv: _RubricVectors, e: _Embedded) -> bool:
+        targets = np.vstack([rv.question[None, :], *(vecs for vecs, _ in rv.points)])
+        best = float(np.max(e.vectors @ targets.T))
+        rubric_stems = e.p.question_stems.union(*(content_stems(t) for p in rubric.points for t in p.texts))
+        return best < self.calibration.off_topic_sim and len(e.stems & rubric_stems) < 3
 
-    def _misconceptions(
-        self, rubric: Rubric, rubric_vecs: dict[str, Vectors], usable: list[Segment], usable_vecs: Vectors, answer: str
-    ) -> list[MisconceptionHit]:
-        hits: list[MisconceptionHit] = []
-        claim_vecs = rubric_vecs["misconceptions"]
-        if not rubric.misconceptions or not usable:
-            return hits
-        sims = usable_vecs @ claim_vecs.T
+    def _misconceptions(self, rubric: Rubric, rv: _RubricVectors, e: _Embedded) -> list[MisconceptionHit]:
+        if not rubric.misconceptions or not e.p.usable:
+            return []
+        hits = []
+        sims = e.vectors @ rv.misconceptions.T
         for k, (claim, why) in enumerate(rubric.misconceptions):
             j = int(np.argmax(sims[:, k]))
-            segment = usable[j]
-            same_polarity = negated(claim) == negated(segment.text) and not antonym_swap(claim, segment.text)
+            segment = e.p.usable[j]
+            same_polarity = not any(reverses(claim, segment.text))
             if sims[j, k] >= self.calibration.misconception_sim and same_polarity:
-                span = Span(start=segment.start, end=segment.end, text=answer[segment.start : segment.end])
+                span = Span(start=segment.start, end=segment.end, text=e.p.answer[segment.start : segment.end])
                 hits.append(MisconceptionHit(text=claim, why=why, evidence=span.text, span=span))
         return hits
 
@@ -170,19 +181,7 @@ def grade(question: Question | Rubric, answer: str, embedder: Embedder) -> Grade
     return Grader.for_embedder(embedder).grade(question, answer)
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    rubric: Rubric
-    answer: str
-    screened_text: str
-    injection: list[Span]
-    question_stems: set[str]
-    usable: list[Segment]
-    flags: list[Flag]
-
-
 def _prepare(rubric: Rubric, answer: str) -> _Prepared:
-    """Everything before the model runs: strip injected instructions, drop sentences that cannot earn credit."""
     screened = screen(answer)
     flags: list[Flag] = ["injection"] if screened.injected else []
     question_stems = content_stems(rubric.question)
@@ -218,8 +217,8 @@ def _span(answer: str, segment: Segment | None) -> Span | None:
 def _score(rubric: Rubric, points: list[PointGrade], hits: list[MisconceptionHit], off_topic: bool) -> float:
     if off_topic or not points:
         return 0.0
+    # The weighted share of points made: a missed point earns nothing, however close it came, so fluent text that
+    # hovers near the rubric cannot collect partial credit from every point.
     total = sum(p.weight for p in rubric.points)
-    earned = sum(p.weight * g.likelihood for p, g in zip(rubric.points, points, strict=True))
-    # Asserting a misconception costs a tenth of the score each: a wrong belief stated as fact is a red flag.
-    penalty = 0.9 ** len(hits)
-    return round(max(0.0, min(100.0, 100 * earned / total * penalty)), 1) if not math.isnan(earned) else 0.0
+    earned = sum(p.weight for p, g in zip(rubric.points, points, strict=True) if g.covered)
+    return round(max(0.0, min(100.0, 100 * earned / total * MISCONCEPTION_PENALTY ** len(hits))), 1)

@@ -1,0 +1,136 @@
+"""Grader vs human graders, with baselines side by side, plus speed. Not collected by pytest.
+
+    python -m benchmarks.grading.run            # writes benchmarks/results/grading.{md,json}
+
+Quality: SemEval-2013 SciEntsBank and Beetle unseen-answers (2-way and 3-way macro-F1) and SAF unseen_answers
+(Pearson and Spearman against score_normalized). Baseline thresholds are tuned on each set's own train split; the
+grader's calibration was fitted on train splits only (benchmarks/grading/train.py). No test answer is used to tune.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import f1_score
+
+from benchmarks.grading.baselines import rouge_l, token_overlap, whole_cosine
+from benchmarks.grading.data import ROOT, Item, load
+from viva.grading import Grade, Grader
+from viva.onnx_embedder import default_embedder
+
+RESULTS = ROOT / "benchmarks" / "results"
+SEMEVAL = ("sciEntsBank", "beetle")
+
+
+def verdict(grade: Grade, contradiction: bool = True) -> str:
+    if contradiction and "contradiction" in grade.flags:
+        return "contradictory"
+    total = sum(1.0 for _ in grade.points) or 1.0
+    return "correct" if sum(p.covered for p in grade.points) / total >= 0.5 else "incorrect"
+
+
+def macro(truth: Sequence[str], pred: Sequence[str]) -> float:
+    return round(float(f1_score(list(truth), list(pred), average="macro")), 3)
+
+
+def tuned_threshold(train_scores: np.ndarray, train_items: Sequence[Item]) -> float:
+    truth = [i.label_2way for i in train_items]
+    grid = np.unique(np.quantile(train_scores, np.linspace(0.02, 0.98, 97)))
+    f1s = [macro(truth, np.where(train_scores >= t, "correct", "incorrect")) for t in grid]
+    return float(grid[int(np.argmax(f1s))])
+
+
+def quality(grader: Grader) -> dict[str, dict[str, float]]:
+    baselines: dict[str, Callable[[Sequence[Item]], np.ndarray]] = {
+        "whole-answer cosine (same model)": whole_cosine(grader.embedder),
+        "ROUGE-L": rouge_l,
+        "reference-token overlap": token_overlap,
+    }
+    table: dict[str, dict[str, float]] = {"viva grader": {}, **{name: {} for name in baselines}}
+    for corpus in SEMEVAL:
+        train, test = load(corpus, "train"), load(corpus, "test")
+        grades = grader.grade_many([(i.rubric, i.answer) for i in test])
+        table["viva grader"][f"{corpus} 2-way"] = macro([i.label_2way for i in test], [verdict(g, False) for g in grades])
+        table["viva grader"][f"{corpus} 3-way"] = macro([i.label_3way for i in test], [verdict(g) for g in grades])
+        for name, score in baselines.items():
+            threshold = tuned_threshold(score(train), train)
+            pred = np.where(score(test) >= threshold, "correct", "incorrect")
+            table[name][f"{corpus} 2-way"] = macro([i.label_2way for i in test], pred)
+            table[name][f"{corpus} 3-way"] = macro([i.label_3way for i in test], pred)
+    test = load("saf", "test")
+    human = np.array([i.score for i in test])
+    ours = np.array([g.score for g in grader.grade_many([(i.rubric, i.answer) for i in test])])
+    for name, scores in [("viva grader", ours), *((n, f(test)) for n, f in baselines.items())]:
+        table[name]["SAF Pearson"] = round(float(pearsonr(scores, human)[0]), 3)
+        table[name]["SAF Spearman"] = round(float(spearmanr(scores, human)[0]), 3)
+    return table
+
+
+def speed(grader: Grader) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, items in (("SemEval", load("sciEntsBank", "test") + load("beetle", "test")), ("SAF", load("saf", "test"))):
+        pairs = [(i.rubric, i.answer) for i in items]
+        grader.grade_many(pairs[:20])  # warm: model loaded, rubric vectors cached as in a long-running process
+        started = time.perf_counter()
+        grader.grade_many(pairs)
+        out[f"{name} batch answers/s"] = round(len(pairs) / (time.perf_counter() - started), 1)
+        latencies = []
+        for rubric, answer in pairs[:300]:
+            t = time.perf_counter()
+            grader.grade(rubric, answer)
+            latencies.append((time.perf_counter() - t) * 1000)
+        out[f"{name} single p50 ms"] = round(float(np.percentile(latencies, 50)), 1)
+        out[f"{name} single p95 ms"] = round(float(np.percentile(latencies, 95)), 1)
+    out["cold start to first grade s"] = cold_start()
+    return out
+
+
+def cold_start() -> float:
+    """A fresh process: import viva, load the bank and the model, grade one bank answer."""
+    code = (
+        "import time; t=time.perf_counter(); from viva.bank import load_bank; from viva.grading import Grader;"
+        "from viva.onnx_embedder import default_embedder; b=load_bank(); q=next(iter(b));"
+        "Grader.for_embedder(default_embedder()).grade(q, q.model_answer); print(time.perf_counter()-t)"
+    )
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return round(float(np.median(runs)), 2)
+
+
+def render(table: dict[str, dict[str, float]], speeds: dict[str, float], grader: str) -> str:
+    cols = list(next(iter(table.values())))
+    lines = [f"Grader `{grader}` on {platform.processor() or platform.machine()}, {_cores()} cores.", "",
+             "| system | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    lines += [f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in cols) + " |" for name, row in table.items()]
+    lines += ["", "| speed | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in speeds.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def main() -> None:
+    grader = Grader.for_embedder(default_embedder())
+    started = time.perf_counter()
+    table = quality(grader)
+    speeds = speed(grader)
+    text = render(table, speeds, grader.name)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "grading.md").write_text(text)
+    payload = {"grader": grader.name, "quality": table, "speed": speeds, "seconds": round(time.perf_counter() - started)}
+    (RESULTS / "grading.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
