@@ -141,5 +141,45 @@ def bank_stats(fmt: str, banks: tuple[Path, ...]) -> None:
     stats_tables(stats)
 
 
+@cli.command("grade")
+@click.argument("input_path", metavar="[INPUT.jsonl|-]", required=False, default="-")
+@click.option("--output", "-o", default="-", show_default=True, help="Where to write JSON Lines results.")
+@click.option("--question", "question_id", help="Grade one answer to this bank question and print a report.")
+@click.option("--answer", help="The answer to grade with --question ('-' reads standard input).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="With --question: a readable report or the full grade as JSON.",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@bank_option
+@reports_errors
+def grade_cmd(
+    input_path: str,
+    output: str,
+    question_id: str | None,
+    answer: str | None,
+    fmt: str,
+    progress: bool | None,
+    banks: tuple[Path, ...],
+) -> None:
+    """Grade answers against rubrics, offline.
+
+    Batch: each INPUT line is {"id", "question", "answer", "key_points": [{"id", "text", "weight"?}],
+    "misconceptions"?}, or {"id", "question", "answer", "reference"}, or {"id", "question_id", "answer"}.
+    Each output line is a result or {"id", "line", "error"}, in input order. Exit 0 if every line was
+    graded, 1 if some failed, 2 if the input could not be read.
+    """
+    from viva.grading.cli import grade_batch, grade_one
+
+    if question_id:
+        grade_one(question_id, answer, fmt, banks)
+    else:
+        sys.exit(grade_batch(input_path, output, progress, banks))
+
+
 def main() -> None:
     cli(prog_name="viva")

@@ -8,7 +8,12 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_BOUNDARY = re.compile(r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?<=[.!?;])\s+|\s+(?:[-*•]|\d+[.)])\s+(?=[A-Za-z])")
+# Sentence ends, line breaks and list markers; and the clause breaks where spoken answers change claim
+# (", but", ", whereas"...), so one long sentence that makes two points is graded as two.
+_BOUNDARY = re.compile(
+    r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?<=[.!?;])\s+|\s+(?:[-*•]|\d+[.)])\s+(?=[A-Za-z])"
+    r"|,\s+(?=(?:but|whereas|while|although|though|so|which means|because)\s)"
+)
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 STOPWORDS = frozenset(

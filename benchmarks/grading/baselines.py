@@ -36,9 +36,7 @@ def rouge_l(items: Sequence[Item]) -> np.ndarray:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
-    return np.array(
-        [max(scorer.score(ref, i.answer)["rougeL"].fmeasure for ref in reference_texts(i)) for i in items]
-    )
+    return np.array([max(scorer.score(ref, i.answer)["rougeL"].fmeasure for ref in reference_texts(i)) for i in items])
 
 
 def token_overlap(items: Sequence[Item]) -> np.ndarray:

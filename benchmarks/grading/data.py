@@ -57,7 +57,9 @@ def saf(split: str) -> list[Item]:
             qid = row["question_id"]
             if qid not in rubrics:
                 rubrics[qid] = Rubric.from_reference(row["question"], row["reference_answer"], id=qid)
-            items.append(Item("saf", split, qid, rubrics[qid], row["student_answer"], score=float(row["score_normalized"])))
+            items.append(
+                Item("saf", split, qid, rubrics[qid], row["student_answer"], score=float(row["score_normalized"]))
+            )
     return items
 
 

@@ -36,6 +36,11 @@ def verdict(grade: Grade, contradiction: bool = True) -> str:
     return "correct" if sum(p.covered for p in grade.points) / total >= 0.5 else "incorrect"
 
 
+def likelihood(grades: Sequence[Grade]) -> np.ndarray:
+    """Per answer, the mean probability that its rubric points are made."""
+    return np.array([np.mean([p.likelihood for p in g.points]) if g.points else 0.0 for g in grades])
+
+
 def macro(truth: Sequence[str], pred: Sequence[str]) -> float:
     return round(float(f1_score(list(truth), list(pred), average="macro")), 3)
 
@@ -57,7 +62,9 @@ def quality(grader: Grader) -> dict[str, dict[str, float]]:
     for corpus in SEMEVAL:
         train, test = load(corpus, "train"), load(corpus, "test")
         grades = grader.grade_many([(i.rubric, i.answer) for i in test])
-        table["viva grader"][f"{corpus} 2-way"] = macro([i.label_2way for i in test], [verdict(g, False) for g in grades])
+        table["viva grader"][f"{corpus} 2-way"] = macro(
+            [i.label_2way for i in test], [verdict(g, False) for g in grades]
+        )
         table["viva grader"][f"{corpus} 3-way"] = macro([i.label_3way for i in test], [verdict(g) for g in grades])
         for name, score in baselines.items():
             threshold = tuned_threshold(score(train), train)
@@ -66,16 +73,19 @@ def quality(grader: Grader) -> dict[str, dict[str, float]]:
             table[name][f"{corpus} 3-way"] = macro([i.label_3way for i in test], pred)
     test = load("saf", "test")
     human = np.array([i.score for i in test])
-    ours = np.array([g.score for g in grader.grade_many([(i.rubric, i.answer) for i in test])])
-    for name, scores in [("viva grader", ours), *((n, f(test)) for n, f in baselines.items())]:
-        table[name]["SAF Pearson"] = round(float(pearsonr(scores, human)[0]), 3)
-        table[name]["SAF Spearman"] = round(float(spearmanr(scores, human)[0]), 3)
+    scores = np.array([g.score for g in grader.grade_many([(i.rubric, i.answer) for i in test])])
+    for name, values in [(ours, scores), (per_set, scores), *((n, f(test)) for n, f in baselines.items())]:
+        table[name]["SAF Pearson"] = round(float(pearsonr(values, human)[0]), 3)
+        table[name]["SAF Spearman"] = round(float(spearmanr(values, human)[0]), 3)
     return table
 
 
 def speed(grader: Grader) -> dict[str, float]:
     out: dict[str, float] = {}
-    for name, items in (("SemEval", load("sciEntsBank", "test") + load("beetle", "test")), ("SAF", load("saf", "test"))):
+    for name, items in (
+        ("SemEval", load("sciEntsBank", "test") + load("beetle", "test")),
+        ("SAF", load("saf", "test")),
+    ):
         pairs = [(i.rubric, i.answer) for i in items]
         grader.grade_many(pairs[:20])  # warm: model loaded, rubric vectors cached as in a long-running process
         started = time.perf_counter()
@@ -99,15 +109,21 @@ def cold_start() -> float:
         "from viva.onnx_embedder import default_embedder; b=load_bank(); q=next(iter(b));"
         "Grader.for_embedder(default_embedder()).grade(q, q.model_answer); print(time.perf_counter()-t)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-            for _ in range(3)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(3)
+    ]
     return round(float(np.median(runs)), 2)
 
 
 def render(table: dict[str, dict[str, float]], speeds: dict[str, float], grader: str) -> str:
     cols = list(next(iter(table.values())))
-    lines = [f"Grader `{grader}` on {platform.processor() or platform.machine()}, {_cores()} cores.", "",
-             "| system | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    lines = [
+        f"Grader `{grader}` on {platform.processor() or platform.machine()}, {_cores()} cores.",
+        "",
+        "| system | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
     lines += [f"| {name} | " + " | ".join(f"{row[c]:.3f}" for c in cols) + " |" for name, row in table.items()]
     lines += ["", "| speed | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in speeds.items()]
     return "\n".join(lines) + "\n"
@@ -128,7 +144,12 @@ def main() -> None:
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "grading.md").write_text(text)
-    payload = {"grader": grader.name, "quality": table, "speed": speeds, "seconds": round(time.perf_counter() - started)}
+    payload = {
+        "grader": grader.name,
+        "quality": table,
+        "speed": speeds,
+        "seconds": round(time.perf_counter() - started),
+    }
     (RESULTS / "grading.json").write_text(json.dumps(payload, indent=2) + "\n")
 
 

@@ -71,13 +71,21 @@ def main() -> None:
     for corpus in ("sciEntsBank", "beetle"):
         mine = np.char.startswith(groups.astype(str), corpus)
         two = f1_score(covered[mine], cov_p[mine] >= cov_t, average="macro")
-        print(corpus, "train CV macro-F1: 2-way", round(two, 3),
-              "3-way", round(f1_score(truth[mine], three_way(con_sim)[mine], average="macro"), 3))
+        print(
+            corpus,
+            "train CV macro-F1: 2-way",
+            round(two, 3),
+            "3-way",
+            round(f1_score(truth[mine], three_way(con_sim)[mine], average="macro"), 3),
+        )
     out = {
         "embedder": grader.embedder.name,
         "features": list(FEATURES),
-        "covered": {"coef": cov_model.coef_[0].round(5).tolist(), "intercept": round(float(cov_model.intercept_[0]), 5),
-                    "threshold": round(cov_t, 3)},
+        "covered": {
+            "coef": cov_model.coef_[0].round(5).tolist(),
+            "intercept": round(float(cov_model.intercept_[0]), 5),
+            "threshold": round(cov_t, 3),
+        },
         "contradiction_sim": round(con_sim, 3),
         # Set by hand, not fitted: the public sets have no off-topic or misconception labels.
         "off_topic_sim": 0.2,

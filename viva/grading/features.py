@@ -103,23 +103,27 @@ def point_evidence(
     pieces = usable[first : last + 1]
     segment = Segment(" ".join(p.text for p in pieces), pieces[0].start, pieces[-1].end)
     text = point_texts[k]
-    stems = content_stems(text)
-    novel = stems - question_stems or stems
     q_sim = float(point_vecs[k] @ question_vec)
     feats = np.array(
         [
             seg_sim,
-            float(point_vecs[k] @ whole),
+            float(np.max(point_vecs @ whole)),
             q_sim,
             seg_sim - q_sim,
-            len(novel & answer_stems) / max(len(novel), 1),
-            len(stems & answer_stems) / max(len(stems), 1),
+            *np.max([_overlap(t, question_stems, answer_stems) for t in point_texts], axis=0),
             *(float(r) for r in reverses(text, segment.text)),
             *aligned,
         ],
         dtype=np.float32,
     )
     return Evidence(feats, segment)
+
+
+def _overlap(text: str, question_stems: set[str], answer_stems: set[str]) -> tuple[float, float]:
+    """Share of the point's words (beyond the question's, then all of them) that the answer uses."""
+    stems = content_stems(text)
+    novel = stems - question_stems or stems
+    return len(novel & answer_stems) / max(len(novel), 1), len(stems & answer_stems) / max(len(stems), 1)
 
 
 def _windows(vecs: Vectors) -> tuple[np.ndarray, list[tuple[int, int]]]:

@@ -1,0 +1,109 @@
+"""The I/O edge of `viva grade`: read lines, grade in batches, write results in order."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+
+from viva.errors import Problem, VivaError
+from viva.grading.batch import MAX_ANSWER_CHARS, Failure, Job, parse, result_row
+from viva.grading.result import Grade
+
+CHUNK = 64  # answers embedded together: large enough to batch well, small enough to stream results
+
+
+def grade_one(question_id: str, answer: str | None, fmt: str, banks: tuple[Path, ...]) -> None:
+    from viva.bank.loader import load_bank
+    from viva.feedback import print_report
+    from viva.grading.default import default_grader
+    from viva.grading.rubric import Rubric
+
+    question = load_bank(banks).get(question_id)
+    text = sys.stdin.read() if answer in (None, "-") else answer
+    assert text is not None
+    if not text.strip():
+        raise VivaError(Problem("--answer", "the answer is empty", "pass the text with --answer, or pipe it in"))
+    if len(text) > MAX_ANSWER_CHARS:
+        raise VivaError(Problem("--answer", f"longer than {MAX_ANSWER_CHARS:,} characters", "shorten the answer"))
+    grade = default_grader().grade(question, text)
+    if fmt == "json":
+        sys.stdout.write(grade.model_dump_json(indent=2) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{question.id}[/bold]: {question.question}\n")
+    print_report(console, Rubric.of(question), text, grade)
+
+
+def grade_batch(input_path: str, output: str, progress: bool | None, banks: tuple[Path, ...]) -> int:
+    from viva.bank.loader import load_bank
+
+    lines = _read_lines(input_path)
+    bank = load_bank(banks)
+    parsed = list(parse(lines, bank))
+    failures = sum(isinstance(p, Failure) for p in parsed)
+    show = progress if progress is not None else (sys.stderr.isatty() and len(parsed) > CHUNK)
+    with _open_output(output) as out, _progress(show, len(parsed)) as advance:
+        for start in range(0, len(parsed), CHUNK):
+            chunk = parsed[start : start + CHUNK]
+            jobs = [p for p in chunk if isinstance(p, Job)]
+            grades = iter(_grade_jobs(jobs))
+            for item in chunk:
+                row = item.row() if isinstance(item, Failure) else result_row(item, next(grades))
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            advance(len(chunk))
+    if failures:
+        print(f"{failures} of {len(parsed)} line(s) could not be graded; see their 'error' fields", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _grade_jobs(jobs: list[Job]) -> list[Grade]:
+    if not jobs:
+        return []
+    from viva.grading.default import default_grader
+
+    return default_grader().grade_many([(j.rubric, j.answer) for j in jobs])
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        if path == "-":
+            return sys.stdin.read().splitlines()
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise VivaError(Problem(path, "no such file", "check the path, or pass '-' to read standard input")) from None
+    except UnicodeDecodeError as e:
+        raise VivaError(Problem(path, f"not UTF-8 text ({e.reason})", "save the file as UTF-8 JSON Lines")) from None
+    except OSError as e:
+        raise VivaError(Problem(path, f"cannot read ({e.strerror})", "check the path and permissions")) from None
+
+
+@contextmanager
+def _open_output(output: str) -> Iterator[IO[str]]:
+    if output == "-":
+        yield sys.stdout
+        return
+    try:
+        handle = Path(output).open("w", encoding="utf-8")  # noqa: SIM115 - closed below; open errors are reported
+    except OSError as e:
+        raise VivaError(Problem(output, f"cannot write ({e.strerror})", "choose a writable --output path")) from None
+    with handle:
+        yield handle
+
+
+@contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[int], object]]:
+    if not show:
+        yield lambda n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("grading", total=total)
+        yield lambda n: bar.advance(task, n)
