@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
 )
 NEGATIONS = frozenset(
     """
-    aren't arent can't cannot cant couldn't couldnt doesn't doesnt don't dont hardly isn't isnt n't neither
+    aren't arent can't cannot cant couldn't couldnt doesn't doesnt don't dont isn't isnt n't neither
     never no none nor not nothing shouldn't shouldnt wasn't wasnt weren't werent without won't wont wouldn't
     wouldnt
     """.split()

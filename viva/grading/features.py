@@ -41,8 +41,14 @@ def is_term_list(text: str) -> bool:
     items = [i for i in _SEPARATORS.split(text) if i.strip()]
     if len(items) >= 4 and len(tokens) / len(items) <= 3.0:
         return True
-    ratio = stopword_ratio(text)
-    return (ratio == 0 and len(tokens) >= 6) or (ratio < 0.1 and len(tokens) >= 10)
+    tokens = [t for t in tokens if not t.isdigit()]  # "1,000" is a number, not two terms
+    ratio = stopword_ratio(" ".join(tokens))
+    return (ratio == 0 and len(tokens) >= 6) or (ratio < 0.12 and len(tokens) >= 10)
+
+
+def is_fragment(text: str) -> bool:
+    """A list item of a few words with no verb-like word: 'vector database', 'chunk documents'."""
+    return len(words(text)) <= 4
 
 
 def is_restatement(text: str, question_stems: set[str]) -> bool:

@@ -11,7 +11,7 @@ from viva.bank.schema import Question
 from viva.embed import CachedEmbedder, Embedder, Tokens, Vectors, embed_with_tokens
 from viva.grading.calibration import Calibration, calibration_for
 from viva.grading.communication import communication
-from viva.grading.features import Evidence, is_restatement, is_term_list, join_tokens, point_evidence
+from viva.grading.features import Evidence, is_fragment, is_restatement, is_term_list, join_tokens, point_evidence
 from viva.grading.result import Flag, Grade, MisconceptionHit, PointGrade, Span
 from viva.grading.rubric import Rubric
 from viva.grading.screen import screen
@@ -197,6 +197,15 @@ def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment]
     """Sentences that can earn credit: not a restated question, not a bare list of key terms."""
     all_segments = segments(text)
     term_lists = [s for s in all_segments if is_term_list(s.text)]
+    # Three or more fragments in a row are a bullet list of key terms, however it is laid out.
+    run: list[Segment] = []
+    for s in [*all_segments, None]:
+        if s is not None and is_fragment(s.text):
+            run.append(s)
+            continue
+        if len(run) >= 3:
+            term_lists.extend(run)
+        run = []
     usable = [s for s in all_segments if s not in term_lists and not is_restatement(s.text, question_stems)]
     listed = sum(len(content_stems(s.text)) for s in term_lists)
     total = sum(len(content_stems(s.text)) for s in all_segments)

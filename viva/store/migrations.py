@@ -31,4 +31,62 @@ MIGRATIONS: list[Migration] = [
         "0001_meta",
         _sql("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
     ),
+    Migration(
+        "0002_interviews",
+        _sql(
+            """CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL DEFAULT 'local',
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                plan_json TEXT NOT NULL,
+                bank_version TEXT NOT NULL,
+                grader TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX sessions_user ON sessions (user_id, created_at)",
+            # Every answer, the moment it is submitted: the source of truth a session is rebuilt from.
+            """CREATE TABLE answers (
+                id TEXT PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions (id),
+                seq INTEGER NOT NULL,
+                question_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                prompt TEXT NOT NULL,
+                text TEXT NOT NULL,
+                elapsed_ms INTEGER,
+                grade_json TEXT,
+                created_at TEXT NOT NULL,
+                UNIQUE (session_id, seq)
+            )""",
+            # One row per question asked and finished: the final grade over the whole exchange.
+            """CREATE TABLE attempts (
+                id TEXT PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES sessions (id),
+                user_id TEXT NOT NULL DEFAULT 'local',
+                question_id TEXT NOT NULL,
+                area TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                difficulty INTEGER NOT NULL,
+                score DOUBLE PRECISION NOT NULL,
+                skipped INTEGER NOT NULL,
+                hints INTEGER NOT NULL,
+                follow_ups INTEGER NOT NULL,
+                bank_version TEXT NOT NULL,
+                grader TEXT NOT NULL,
+                grade_json TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX attempts_user ON attempts (user_id, question_id, created_at)",
+            """CREATE TABLE review_cards (
+                user_id TEXT NOT NULL,
+                question_id TEXT NOT NULL,
+                card_json TEXT NOT NULL,
+                due_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, question_id)
+            )""",
+        ),
+    ),
 ]
