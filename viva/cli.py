@@ -181,5 +181,78 @@ def grade_cmd(
         sys.exit(grade_batch(input_path, output, progress, banks))
 
 
+def _interview_options(fn: Callable[P, R]) -> Callable[P, R]:
+    for option in reversed(
+        [
+            click.option(
+                "--follow-ups",
+                type=click.IntRange(0, 5),
+                default=2,
+                show_default=True,
+                help="At most this many follow-ups per question.",
+            ),
+            click.option(
+                "--answers",
+                type=click.Path(path_type=Path),
+                help="Scripted mode: a YAML/JSON list of answers (and /commands) used in order.",
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="json: the session record on stdout, the transcript on stderr.",
+            ),
+            click.option("--seed", type=int, help="Make question choice reproducible."),
+            bank_option,
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@cli.command("interview")
+@click.option("--area", "areas", multiple=True, help="Only this area (repeatable; default all seven).")
+@click.option(
+    "--difficulty",
+    type=click.Choice(["1", "2", "3", "adaptive"]),
+    default="adaptive",
+    show_default=True,
+    help="1 junior, 2 mid, 3 senior, or adaptive (harder after strong answers, easier after weak ones).",
+)
+@click.option("--questions", type=click.IntRange(1, 50), default=5, show_default=True, help="Number of questions.")
+@click.option("--time-budget", type=click.IntRange(10, 3600), help="Seconds per question (you are told if over).")
+@click.option("--job", type=click.Path(path_type=Path), help="A job description: weights areas and topics by it.")
+@click.option(
+    "--resume",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    metavar="[SESSION]",
+    help="Continue an unfinished interview (the latest, or the one named).",
+)
+@_interview_options
+@reports_errors
+def interview_cmd(**options: Any) -> None:
+    """Run a mock interview in the terminal: questions, follow-ups on what you missed, feedback, a summary."""
+    from viva.interview.command import run_interview
+
+    sys.exit(run_interview(options))
+
+
+@cli.command("review")
+@click.option(
+    "--questions", type=click.IntRange(1, 50), default=10, show_default=True, help="At most this many due questions."
+)
+@_interview_options
+@reports_errors
+def review_cmd(**options: Any) -> None:
+    """An interview of the questions due for spaced review (FSRS), weakest first."""
+    from viva.interview.command import run_review
+
+    sys.exit(run_review(options))
+
+
 def main() -> None:
     cli(prog_name="viva")

@@ -1,0 +1,1 @@
+"""Coaching: mastery and progress from attempts, spaced review."""
