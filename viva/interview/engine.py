@@ -157,8 +157,6 @@ class Interview:
         grade = turn.grade
         if grade is None or grade.score >= STRONG_SCORE or len(turn.follow_ups) >= self.plan.max_follow_ups:
             return None
-        if "off_topic" in grade.flags and not turn.follow_ups:
-            return None  # an off-topic answer gets feedback, not a probe into a point it never approached
         probed = {e.point_id for e in turn.follow_ups}
         candidates = [p for p in _missed_points(turn) if p.id not in probed]
         return candidates[0] if candidates else None
@@ -194,6 +192,9 @@ class Interview:
             remaining = [q for q in self.plan.question_ids if q not in self.asked and q in self.bank.questions]
             return self.bank.questions[remaining[0]] if remaining else None
         candidates = [q for q in self.bank if q.area in self.plan.areas and q.id not in self.asked]
+        if self.plan.difficulty is not None:
+            # A fixed level is a promise; only when the bank runs out of that level do others come in.
+            candidates = [q for q in candidates if q.difficulty == self.plan.difficulty] or candidates
         if not candidates:
             return None
         # One generator per pick, seeded by the session seed and the turn number: reproducible, and a replayed

@@ -44,7 +44,9 @@ class Session:
     ) -> Session:
         engine = Interview(plan, bank, grade_fn, history_for(store, user_id))
         session_id = records.create_session(store, kind, plan.to_json(), bank.version, grader_name, user_id)
-        return cls(session_id, store, bank, engine, grader_name, user_id)
+        session = cls(session_id, store, bank, engine, grader_name, user_id)
+        session._record_asked()
+        return session
 
     @classmethod
     def resume(
@@ -106,6 +108,7 @@ class Session:
             None if elapsed_s is None else int(elapsed_s * 1000),
         )
         outcome = self._apply(exchange.kind, text, elapsed_s)
+        assert outcome is not None
         if outcome.turn.grade is not None:
             records.set_event_grade(self.store, self.id, seq, outcome.turn.grade.model_dump(mode="json"))
         return outcome
@@ -121,8 +124,9 @@ class Session:
         return self._after(self.engine.skip())
 
     def move_on(self) -> Outcome:
-        turn, _ = self._current()
-        records.add_event(self.store, self.id, turn.question.id, "next")
+        turn, exchange = self._current()
+        pending = exchange.prompt if exchange.kind == "follow_up" and exchange.answer is None else ""
+        records.add_event(self.store, self.id, turn.question.id, "next", pending)
         return self._after(self.engine.stop_follow_ups())
 
     def pause(self) -> None:
@@ -133,7 +137,9 @@ class Session:
         return self.engine.turns
 
     # -- internals -------------------------------------------------------------------------------------------------
-    def _apply(self, kind: str, text: str, elapsed_s: float | None) -> Outcome:
+    def _apply(self, kind: str, text: str, elapsed_s: float | None) -> Outcome | None:
+        if kind == "ask":
+            return None  # only fixes the question order on replay
         if kind == "hint":
             self.engine.hint()
             return Outcome(self.engine.turns[-1], None, False, self.engine.finished)
@@ -146,9 +152,16 @@ class Session:
     def _after(self, outcome: Outcome) -> Outcome:
         if outcome.finished_question:
             self._record(outcome.turn)
+            self._record_asked()
         if outcome.finished_interview and not self.replaying:
             records.set_status(self.store, self.id, "finished")
         return outcome
+
+    def _record_asked(self) -> None:
+        """Store which question comes next before it is shown, so a resumed session asks the same one."""
+        turn = self.engine.current
+        if turn is not None and not self.replaying:
+            records.add_event(self.store, self.id, turn.question.id, "ask", turn.question.question)
 
     def _record(self, turn: Turn) -> None:
         q = turn.question

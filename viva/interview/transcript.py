@@ -25,6 +25,8 @@ def session_record(store: Store, session_id: str, user_id: str = records.LOCAL_U
             )
             if e.kind == "follow_up":
                 q["follow_ups"].append(e.prompt)
+        elif e.kind == "next" and e.prompt:
+            q["follow_ups"].append(e.prompt)  # asked, then passed on
         q["hints"] += e.kind == "hint"
         q["skipped"] |= e.kind == "skip"
     for qid, q in questions.items():
