@@ -254,5 +254,146 @@ def review_cmd(**options: Any) -> None:
     sys.exit(run_review(options))
 
 
+def _emit(content: str, output: Path | None, what: str) -> None:
+    """Print to stdout, or write the file and say where."""
+    if output is None:
+        click.echo(content, nl=not content.endswith("\n"))
+        return
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as e:
+        from viva.errors import Problem
+
+        raise VivaError(Problem(str(output), f"cannot write ({e.strerror})", "choose another --output path")) from None
+    click.echo(f"Wrote {what} to {output}", err=True)
+
+
+@cli.command("history")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@reports_errors
+def history_cmd(fmt: str) -> None:
+    """Your sessions, newest first: id, kind, status, when, questions answered, mean score."""
+    from viva.interview.history import summaries, when
+    from viva.store import open_store
+
+    sessions = summaries(open_store())
+    if fmt == "json":
+        click.echo(json.dumps([s.to_json() for s in sessions], indent=2))
+        return
+    if not sessions:
+        click.echo("No sessions yet. Start one with `viva interview`.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("session", "kind", "status", "started (UTC)", "answered", "mean score", title="Sessions")
+    for s in sessions:
+        mean = "—" if s.mean_score is None else f"{s.mean_score:.0f}"
+        table.add_row(s.id, s.kind, s.status, when(s.started)[:16], f"{s.answered}/{s.finished}", mean)
+    Console().print(table)
+    click.echo("answered: questions answered / finished (a skip finishes a question). `viva show SESSION` for one.")
+
+
+@cli.command("show")
+@click.argument("session_id", metavar="SESSION")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@bank_option
+@reports_errors
+def show_cmd(session_id: str, fmt: str, banks: tuple[Path, ...]) -> None:
+    """One session's full transcript: each question, every answer and follow-up, the score, points covered/missed."""
+    from viva.interview.transcript import session_record
+    from viva.store import open_store
+
+    record = session_record(open_store(), session_id)
+    if fmt == "json":
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        return
+    from viva.bank.loader import load_bank
+    from viva.interview.history import session_view, show_text
+
+    click.echo(show_text(session_view(record, load_bank(banks))))
+
+
+@cli.command("export")
+@click.argument("session_id", metavar="SESSION")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write here, not to stdout.")
+@bank_option
+@reports_errors
+def export_cmd(session_id: str, fmt: str, output: Path | None, banks: tuple[Path, ...]) -> None:
+    """A shareable report of one session: Markdown, one self-contained HTML file, or the JSON record."""
+    from viva.interview.transcript import session_record
+    from viva.store import open_store
+
+    record = session_record(open_store(), session_id)
+    if fmt == "json":
+        content = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    else:
+        from viva.bank.loader import load_bank
+        from viva.interview.history import export_html, export_markdown, session_view
+
+        view = session_view(record, load_bank(banks))
+        content = export_markdown(view) if fmt == "md" else export_html(view)
+    _emit(content, output, f"the {fmt} report of session {session_id}")
+
+
+@cli.command("progress")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the radar chart of the seven areas (.svg). Default: VIVA_HOME/progress.svg.",
+)
+@reports_errors
+def progress_cmd(fmt: str, chart: Path | None) -> None:
+    """Mastery per area and topic from all your attempts (recent ones count more), the trend, and a radar chart."""
+    from viva.coach.progress import progress, progress_text
+    from viva.coach.radar import check_chart_path, radar_svg, write_chart
+    from viva.config import home
+    from viva.interview.records import attempts
+    from viva.store import open_store
+
+    path = check_chart_path(chart or home() / "progress.svg")
+    rows = attempts(open_store())
+    report = progress(rows)
+    written = str(write_chart(path, radar_svg(report.spokes()))) if rows else None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(written), indent=2))
+    elif not rows:
+        click.echo("No answers yet, so no progress to show. Start with `viva interview` — mastery builds from there.")
+    else:
+        click.echo(progress_text(report, written))
+
+
+@cli.command("kit")
+@click.option("--area", "areas", multiple=True, help="Only this area (repeatable; default all seven).")
+@click.option("--questions", type=click.IntRange(1, 50), default=5, show_default=True, help="Number of questions.")
+@click.option("--difficulty", type=click.IntRange(1, 3), help="Only this difficulty: 1 junior, 2 mid, 3 senior.")
+@click.option("--job", type=click.Path(path_type=Path), help="A job description: weights question choice by it.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write here, not to stdout.")
+@click.option("--seed", type=int, help="Make question choice reproducible (the kit prints the seed it used).")
+@bank_option
+@reports_errors
+def kit_cmd(
+    areas: tuple[str, ...],
+    questions: int,
+    difficulty: int | None,
+    job: Path | None,
+    fmt: str,
+    output: Path | None,
+    seed: int | None,
+    banks: tuple[Path, ...],
+) -> None:
+    """A printable pack for a human interviewer: questions, key points with weights, probes, red flags, score sheet."""
+    from viva.bank.loader import load_bank
+    from viva.kit import build_kit, kit_html, kit_markdown, read_job
+
+    description = read_job(job) if job is not None else None
+    kit = build_kit(load_bank(banks), areas, questions, difficulty, description, seed)
+    content = kit_markdown(kit) if fmt == "md" else kit_html(kit)
+    _emit(content, output, f"an interviewer kit of {len(kit.questions)} questions")
+
+
 def main() -> None:
     cli(prog_name="viva")

@@ -38,7 +38,9 @@ def write_chart(path: Path, svg: str) -> Path:
     try:
         path.write_text(svg, encoding="utf-8")
     except OSError as e:
-        raise VivaError(Problem(str(path), f"cannot write the chart ({e.strerror})", "choose another --chart path"))
+        raise VivaError(
+            Problem(str(path), f"cannot write the chart ({e.strerror})", "choose another --chart path")
+        ) from None
     return path
 
 

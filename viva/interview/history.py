@@ -15,6 +15,7 @@ from typing import Any
 
 from viva.bank.areas import AREAS
 from viva.bank.loader import Bank
+from viva.bank.schema import Question
 from viva.feedback import FLAG_NOTES
 from viva.interview import records
 from viva.store.db import Store
@@ -146,43 +147,51 @@ def _question_view(number: int, q: dict[str, Any], bank: Bank) -> QuestionView:
     topic = q.get("topic") or (question.topic if question else "")
     level = q.get("difficulty") or (int(question.difficulty) if question else 0)
     title = AREAS[area].title if area in AREAS else area
-    where = " · ".join(x for x in (title, topic, LEVEL.get(level, "")) if x)
     grade = q.get("grade") or {}
-    points = {p.id: p for p in question.key_points} if question else {}
-    covered, missed = [], []
-    for p in grade.get("points", []):
-        kp = points.get(p["id"])
-        line = PointLine(kp.text if kp else p["id"], kp.weight if kp else 1.0, p.get("evidence"), p.get("contradicted"))
-        (covered if p["covered"] else missed).append(line)
-    missed.sort(key=lambda p: -p.weight)
-    wrong = [(m["text"], m.get("why", ""), m.get("evidence", "")) for m in grade.get("misconceptions", [])]
+    covered, missed = _points(grade, question)
     notes = [FLAG_NOTES[f] for f in grade.get("flags", []) if f in FLAG_NOTES]
     notes += grade.get("communication", {}).get("tips", [])
     return QuestionView(
-        number,
-        q["question_id"],
-        text,
-        title,
-        where,
-        [(a["kind"], a["prompt"], a["text"]) for a in answers],
-        q["score"],
-        q["skipped"],
-        q["hints"],
-        covered,
-        missed,
-        wrong,
-        notes,
+        number=number,
+        id=q["question_id"],
+        text=text,
+        area=title,
+        where=" · ".join(x for x in (title, topic, LEVEL.get(level, "")) if x),
+        exchanges=[(a["kind"], a["prompt"], a["text"]) for a in answers],
+        score=q["score"],
+        skipped=q["skipped"],
+        hints=q["hints"],
+        covered=covered,
+        missed=missed,
+        misconceptions=[(m["text"], m.get("why", ""), m.get("evidence", "")) for m in grade.get("misconceptions", [])],
+        notes=notes,
     )
+
+
+def _points(grade: dict[str, Any], question: Question | None) -> tuple[list[PointLine], list[PointLine]]:
+    """Covered and missed key points in the bank's words (the grade holds only their ids); missed heaviest first."""
+    rubric = {p.id: p for p in question.key_points} if question else {}
+    covered: list[PointLine] = []
+    missed: list[PointLine] = []
+    for p in grade.get("points", []):
+        kp = rubric.get(p["id"])
+        line = PointLine(
+            kp.text if kp else p["id"], kp.weight if kp else 1.0, p.get("evidence"), bool(p.get("contradicted"))
+        )
+        (covered if p["covered"] else missed).append(line)
+    return covered, sorted(missed, key=lambda p: -p.weight)
 
 
 # -- plain text (`viva show`) -----------------------------------------------------------------------------------
 WIDTH = 100
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+def _wrap(text: str, indent: str, hang: int = 0) -> list[str]:
+    """Wrap each paragraph at WIDTH; `hang` indents continuation lines further (past a "✓ " marker)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        lines += textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+        wrapped = textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent + " " * hang)
+        lines += wrapped or [""]
     return lines
 
 
@@ -204,11 +213,11 @@ def show_text(view: SessionView) -> str:
                 out += _wrap(f"Follow-up: {prompt}", "  ")
             out += ["  Answer:", *_wrap(answer, "    ")]
         out.append(f"  → {q.verdict}")
-        out += [line for p in q.covered for line in _wrap(f"✓ {p.text}" + _evidence(p), "    ")]
-        out += [line for p in q.missed for line in _wrap(f"✗ {p.text} (weight {p.weight:g})", "    ")]
-        for claim, why, _ in q.misconceptions:
-            out += _wrap(f"! Misconception: {claim} — {why}", "    ")
-        out += [line for n in q.notes for line in _wrap(f"• {n}", "    ")]
+        out += [line for p in q.covered for line in _wrap(f"✓ {p.text}" + _evidence(p), "    ", 2)]
+        out += [line for p in q.missed for line in _wrap(f"✗ {p.text} (weight {p.weight:g})", "    ", 2)]
+        for claim, why, said in q.misconceptions:
+            out += _wrap(f'! Misconception: "{said}" — {claim}: {why}', "    ", 2)
+        out += [line for n in q.notes for line in _wrap(f"• {n}", "    ", 2)]
     return "\n".join(out)
 
 
@@ -267,6 +276,8 @@ def _md_points(q: QuestionView) -> list[str]:
 
 
 # -- HTML (`viva export --format html`): one self-contained file ------------------------------------------------
+# nothing in these pages runs or loads: a script that slipped through escaping would be blocked too
+_CSP = """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">"""
 _CSS = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2.5rem;border-top:1px solid #ddd;padding-top:1rem}
@@ -321,6 +332,7 @@ def _html_points(q: QuestionView) -> list[str]:
 def _page(title: str, body: str) -> str:
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{_CSP}<style>{_CSS}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"
     )

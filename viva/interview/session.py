@@ -11,6 +11,7 @@ from viva.errors import Problem, VivaError
 from viva.interview import records
 from viva.interview.engine import Exchange, GradeFn, History, Interview, Outcome, Turn
 from viva.interview.plan import MAX_ANSWER_CHARS, Plan
+from viva.llm.types import ChatModel
 from viva.store.db import Store, utc_now
 
 
@@ -30,6 +31,7 @@ class Session:
     grader_name: str
     user_id: str = records.LOCAL_USER
     replaying: bool = False
+    interviewer: ChatModel | None = None  # writes follow-ups in its own words; the engine still decides when
 
     @classmethod
     def start(
@@ -109,6 +111,8 @@ class Session:
         )
         outcome = self._apply(exchange.kind, text, elapsed_s)
         assert outcome is not None
+        if outcome.follow_up is not None and self.interviewer is not None:
+            outcome = self._rephrase(outcome)
         if outcome.turn.grade is not None:
             records.set_event_grade(self.store, self.id, seq, outcome.turn.grade.model_dump(mode="json"))
         return outcome
@@ -156,6 +160,17 @@ class Session:
         if outcome.finished_interview and not self.replaying:
             records.set_status(self.store, self.id, "finished")
         return outcome
+
+    def _rephrase(self, outcome: Outcome) -> Outcome:
+        from viva.llm.interviewer import follow_up
+
+        turn = outcome.turn
+        pending = turn.exchanges[-1]
+        point = next(p for p in turn.question.key_points if p.id == pending.point_id)
+        said = [(e.prompt, e.answer) for e in turn.exchanges if e.answer]
+        assert self.interviewer is not None
+        pending.prompt = follow_up(self.interviewer, turn.question, said, point)
+        return Outcome(turn, pending.prompt, outcome.finished_question, outcome.finished_interview)
 
     def _record_asked(self) -> None:
         """Store which question comes next before it is shown, so a resumed session asks the same one."""

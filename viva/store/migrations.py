@@ -89,4 +89,33 @@ MIGRATIONS: list[Migration] = [
             )""",
         ),
     ),
+    Migration(
+        "0003_llm",
+        _sql(
+            # Every LLM call: what it cost and how long it took. cost_usd is NULL when the price is unknown, never 0.
+            """CREATE TABLE llm_calls (
+                id TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                base_url TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                prompt_tokens INTEGER,
+                completion_tokens INTEGER,
+                latency_ms INTEGER NOT NULL,
+                cost_usd DOUBLE PRECISION,
+                cache_hit INTEGER NOT NULL,
+                ok INTEGER NOT NULL,
+                error TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX llm_calls_model ON llm_calls (model, created_at)",
+            """CREATE TABLE llm_cache (
+                key TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                response_json TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                last_used_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX llm_cache_used ON llm_cache (last_used_at)",
+        ),
+    ),
 ]
