@@ -43,6 +43,10 @@ bank_option = click.option(
 )
 
 
+llm_url_option = click.option("--llm-url", help="OpenAI-compatible base URL (overrides VIVA_LLM_BASE_URL).")
+llm_model_option = click.option("--llm-model", help="Model name (overrides VIVA_LLM_MODEL).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="viva")
 def cli() -> None:
@@ -156,6 +160,8 @@ def bank_stats(fmt: str, banks: tuple[Path, ...]) -> None:
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @bank_option
+@llm_url_option
+@llm_model_option
 @reports_errors
 def grade_cmd(
     input_path: str,
@@ -165,6 +171,8 @@ def grade_cmd(
     fmt: str,
     progress: bool | None,
     banks: tuple[Path, ...],
+    llm_url: str | None,
+    llm_model: str | None,
 ) -> None:
     """Grade answers against rubrics, offline.
 
@@ -176,14 +184,16 @@ def grade_cmd(
     from viva.grading.cli import grade_batch, grade_one
 
     if question_id:
-        grade_one(question_id, answer, fmt, banks)
+        grade_one(question_id, answer, fmt, banks, llm_url, llm_model)
     else:
-        sys.exit(grade_batch(input_path, output, progress, banks))
+        sys.exit(grade_batch(input_path, output, progress, banks, llm_url, llm_model))
 
 
 def _interview_options(fn: Callable[P, R]) -> Callable[P, R]:
     for option in reversed(
         [
+            llm_url_option,
+            llm_model_option,
             click.option(
                 "--follow-ups",
                 type=click.IntRange(0, 5),
@@ -393,6 +403,20 @@ def kit_cmd(
     kit = build_kit(load_bank(banks), areas, questions, difficulty, description, seed)
     content = kit_markdown(kit) if fmt == "md" else kit_html(kit)
     _emit(content, output, f"an interviewer kit of {len(kit.questions)} questions")
+
+
+def _register_llm_commands() -> None:
+    from viva.llm.commands import cache_group, config_group, llm_group, usage_cmd
+
+    for command in (config_group, llm_group, usage_cmd, cache_group):
+        commands = command.commands.values() if isinstance(command, click.Group) else [command]
+        for sub in commands:
+            if sub.callback is not None:
+                sub.callback = reports_errors(sub.callback)
+        cli.add_command(command)
+
+
+_register_llm_commands()
 
 
 def main() -> None:

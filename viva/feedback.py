@@ -55,7 +55,7 @@ def grade_report(rubric: Rubric, answer: str, grade: Grade, *, model_answer: str
     ]
     for m in grade.misconceptions:
         parts.append(Text.assemble(("Misconception: ", "bold yellow"), m.evidence, "\n  ", ("Why: ", "bold"), m.why))
-    notes = [FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES]
+    notes = [FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES] + list(grade.notes)
     tips = grade.communication.tips
     if notes or tips:
         parts.append(Text("\n".join(f"• {n}" for n in [*notes, *tips]), style="dim"))

@@ -13,16 +13,22 @@ from rich.console import Console
 
 from viva.errors import Problem, VivaError
 from viva.grading.batch import MAX_ANSWER_CHARS, Failure, Job, parse, result_row
-from viva.grading.result import Grade
 
 CHUNK = 64  # answers embedded together: large enough to batch well, small enough to stream results
 
 
-def grade_one(question_id: str, answer: str | None, fmt: str, banks: tuple[Path, ...]) -> None:
+def grade_one(
+    question_id: str,
+    answer: str | None,
+    fmt: str,
+    banks: tuple[Path, ...],
+    llm_url: str | None = None,
+    llm_model: str | None = None,
+) -> None:
     from viva.bank.loader import load_bank
     from viva.feedback import print_report
-    from viva.grading.default import default_grader
     from viva.grading.rubric import Rubric
+    from viva.llm.service import grader_for
 
     question = load_bank(banks).get(question_id)
     text = sys.stdin.read() if answer in (None, "-") else answer
@@ -31,7 +37,7 @@ def grade_one(question_id: str, answer: str | None, fmt: str, banks: tuple[Path,
         raise VivaError(Problem("--answer", "the answer is empty", "pass the text with --answer, or pipe it in"))
     if len(text) > MAX_ANSWER_CHARS:
         raise VivaError(Problem("--answer", f"longer than {MAX_ANSWER_CHARS:,} characters", "shorten the answer"))
-    grade = default_grader().grade(question, text)
+    grade = grader_for(llm_url, llm_model).grade(question, text)
     if fmt == "json":
         sys.stdout.write(grade.model_dump_json(indent=2) + "\n")
         return
@@ -40,19 +46,28 @@ def grade_one(question_id: str, answer: str | None, fmt: str, banks: tuple[Path,
     print_report(console, Rubric.of(question), text, grade)
 
 
-def grade_batch(input_path: str, output: str, progress: bool | None, banks: tuple[Path, ...]) -> int:
+def grade_batch(
+    input_path: str,
+    output: str,
+    progress: bool | None,
+    banks: tuple[Path, ...],
+    llm_url: str | None = None,
+    llm_model: str | None = None,
+) -> int:
     from viva.bank.loader import load_bank
+    from viva.llm.service import grader_for
 
     lines = _read_lines(input_path)
     bank = load_bank(banks)
     parsed = list(parse(lines, bank))
+    grader = grader_for(llm_url, llm_model)
     failures = sum(isinstance(p, Failure) for p in parsed)
     show = progress if progress is not None else (sys.stderr.isatty() and len(parsed) > CHUNK)
     with _open_output(output) as out, _progress(show, len(parsed)) as advance:
         for start in range(0, len(parsed), CHUNK):
             chunk = parsed[start : start + CHUNK]
             jobs = [p for p in chunk if isinstance(p, Job)]
-            grades = iter(_grade_jobs(jobs))
+            grades = iter(grader.grade_many([(j.rubric, j.answer) for j in jobs]) if jobs else [])
             for item in chunk:
                 row = item.row() if isinstance(item, Failure) else result_row(item, next(grades))
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -61,14 +76,6 @@ def grade_batch(input_path: str, output: str, progress: bool | None, banks: tupl
     if failures:
         print(f"{failures} of {len(parsed)} line(s) could not be graded; see their 'error' fields", file=sys.stderr)
     return 1 if failures else 0
-
-
-def _grade_jobs(jobs: list[Job]) -> list[Grade]:
-    if not jobs:
-        return []
-    from viva.grading.default import default_grader
-
-    return default_grader().grade_many([(j.rubric, j.answer) for j in jobs])
 
 
 def _read_lines(path: str) -> list[str]:

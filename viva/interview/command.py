@@ -76,9 +76,7 @@ def run_interview(options: dict[str, Any]) -> int:
     console = Console(file=sys.stderr) if as_json else Console()
     bank = load_bank(options["banks"])
     store = open_store()
-    from viva.grading.default import default_grader
-
-    grader = default_grader()
+    grader, interviewer = _graders(options, store)
     if options["resume"] is not None:
         session = _resume(store, bank, options["resume"], grader)
         weighted: list[str] = []
@@ -94,11 +92,22 @@ def run_interview(options: dict[str, Any]) -> int:
             options["seed"],
         )
         session = Session.start(store, bank, plan, grader.grade, grader.name, kind=options.get("kind", "interview"))
+    session.interviewer = interviewer
     read = scripted_reader(read_answers_file(options["answers"]), console) if scripted else terminal_reader(console)
     TerminalInterview(session, console, read, weighted).run()
     if as_json:
         sys.stdout.write(json.dumps(session_record(store, session.id), indent=2) + "\n")
     return 0
+
+
+def _graders(options: dict[str, Any], store: Store) -> tuple[Any, Any]:
+    """The grader (offline, plus the LLM judge when configured) and the LLM interviewer (or None)."""
+    from viva.llm.service import build_model, grader_for
+    from viva.settings import llm_settings
+
+    grader = grader_for(options.get("llm_url"), options.get("llm_model"), store)
+    settings = llm_settings(options.get("llm_url"), options.get("llm_model"))
+    return grader, build_model(settings, store, purpose="interviewer") if settings else None
 
 
 def _resume(store: Store, bank: Bank, which: str, grader: Any) -> Session:
@@ -128,10 +137,9 @@ def run_review(options: dict[str, Any]) -> int:
         )
         return 0
     plan = Plan(question_ids=tuple(due), max_follow_ups=options["follow_ups"], seed=options["seed"] or 0)
-    from viva.grading.default import default_grader
-
-    grader = default_grader()
+    grader, interviewer = _graders(options, store)
     session = Session.start(store, bank, plan, grader.grade, grader.name, kind="review")
+    session.interviewer = interviewer
     console = Console(file=sys.stderr) if options["fmt"] == "json" else Console()
     read = (
         scripted_reader(read_answers_file(options["answers"]), console)
