@@ -29,8 +29,14 @@ def question():
 
 
 def chat_reply(content: str, usage=(12, 5)) -> httpx.Response:
-    return httpx.Response(200, json={"model": "m", "choices": [{"message": {"content": content}}],
-                                     "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]}})
+    return httpx.Response(
+        200,
+        json={
+            "model": "m",
+            "choices": [{"message": {"content": content}}],
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]},
+        },
+    )
 
 
 def provider(handler, **kw) -> OpenAICompatible:
@@ -52,8 +58,10 @@ def test_request_and_response_shapes():
     assert completion.text == "hello" and (completion.prompt_tokens, completion.completion_tokens) == (12, 5)
 
 
-@pytest.mark.parametrize(("status", "words"), [(401, "API key"), (403, "API key"), (404, "does not know model"),
-                                               (400, "rejected the request")])
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(401, "API key"), (403, "API key"), (404, "does not know model"), (400, "rejected the request")],
+)
 def test_http_errors_say_what_and_how_to_fix(status, words):
     with pytest.raises(LLMError, match=words) as info:
         provider(lambda r: httpx.Response(status, text="nope"), retries=0).complete([Message("user", "x")])
@@ -96,8 +104,9 @@ def test_circuit_breaker_stops_calling_a_failing_server(monkeypatch):
 
 
 def verdict_json(question, verdict="covered", quote=None):
-    return json.dumps({"points": [{"id": p.id, "reason": "r", "verdict": verdict, "quote": quote}
-                                  for p in question.key_points]})
+    return json.dumps(
+        {"points": [{"id": p.id, "reason": "r", "verdict": verdict, "quote": quote} for p in question.key_points]}
+    )
 
 
 def test_judge_answer_is_wrapped_and_cannot_close_its_delimiters(question):
@@ -127,13 +136,18 @@ def test_combined_grade_records_both_graders_and_sources(question):
     grade = judged.grade(question, answer)
     assert grade.grader.startswith("offline-hashing") and grade.grader.endswith("+judge:scripted")
     assert grade.score == 100 and all(p.source == "judge" for p in grade.points)
-    assert all(answer[p.span.start:p.span.end] == p.evidence for p in grade.points if p.evidence)
+    assert all(answer[p.span.start : p.span.end] == p.evidence for p in grade.points if p.evidence)
 
 
 def test_quotes_that_are_not_in_the_answer_are_not_evidence(question):
     offline = grader().grade(question, "short answer here about attention")
-    grade = combine(Rubric.of(question), "short answer here about attention", offline,
-                    JudgeVerdict.model_validate_json(verdict_json(question, quote="words the model invented")), "m")
+    grade = combine(
+        Rubric.of(question),
+        "short answer here about attention",
+        offline,
+        JudgeVerdict.model_validate_json(verdict_json(question, quote="words the model invented")),
+        "m",
+    )
     assert all(p.evidence is None or p.evidence in "short answer here about attention" for p in grade.points)
 
 
@@ -234,5 +248,7 @@ def test_follow_up_falls_back_to_the_probe(question):
 
     assert follow_up(ScriptedChatModel(down), question, [], point) == point.probe
     assert follow_up(ScriptedChatModel(lambda m: "no question mark here"), question, [], point) == point.probe
-    assert follow_up(ScriptedChatModel(lambda m: "How would you bound that cost?"), question, [], point) == \
-        "How would you bound that cost?"
+    assert (
+        follow_up(ScriptedChatModel(lambda m: "How would you bound that cost?"), question, [], point)
+        == "How would you bound that cost?"
+    )

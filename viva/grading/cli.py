@@ -13,6 +13,7 @@ from rich.console import Console
 
 from viva.errors import Problem, VivaError
 from viva.grading.batch import MAX_ANSWER_CHARS, Failure, Job, parse, result_row
+from viva.llm.service import JudgedGrader
 
 CHUNK = 64  # answers embedded together: large enough to batch well, small enough to stream results
 
@@ -37,7 +38,11 @@ def grade_one(
         raise VivaError(Problem("--answer", "the answer is empty", "pass the text with --answer, or pipe it in"))
     if len(text) > MAX_ANSWER_CHARS:
         raise VivaError(Problem("--answer", f"longer than {MAX_ANSWER_CHARS:,} characters", "shorten the answer"))
-    grade = grader_for(llm_url, llm_model).grade(question, text)
+    grader = grader_for(llm_url, llm_model)
+    try:
+        grade = grader.grade(question, text)
+    finally:
+        grader.close()
     if fmt == "json":
         sys.stdout.write(grade.model_dump_json(indent=2) + "\n")
         return
@@ -61,6 +66,13 @@ def grade_batch(
     bank = load_bank(banks)
     parsed = list(parse(lines, bank))
     grader = grader_for(llm_url, llm_model)
+    try:
+        return _write_results(parsed, output, progress, grader)
+    finally:
+        grader.close()
+
+
+def _write_results(parsed: list[Job | Failure], output: str, progress: bool | None, grader: JudgedGrader) -> int:
     failures = sum(isinstance(p, Failure) for p in parsed)
     show = progress if progress is not None else (sys.stderr.isatty() and len(parsed) > CHUNK)
     with _open_output(output) as out, _progress(show, len(parsed)) as advance:

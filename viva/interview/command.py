@@ -94,7 +94,10 @@ def run_interview(options: dict[str, Any]) -> int:
         session = Session.start(store, bank, plan, grader.grade, grader.name, kind=options.get("kind", "interview"))
     session.interviewer = interviewer
     read = scripted_reader(read_answers_file(options["answers"]), console) if scripted else terminal_reader(console)
-    TerminalInterview(session, console, read, weighted).run()
+    try:
+        TerminalInterview(session, console, read, weighted).run()
+    finally:
+        _close(grader, interviewer)
     if as_json:
         sys.stdout.write(json.dumps(session_record(store, session.id), indent=2) + "\n")
     return 0
@@ -108,6 +111,13 @@ def _graders(options: dict[str, Any], store: Store) -> tuple[Any, Any]:
     grader = grader_for(options.get("llm_url"), options.get("llm_model"), store)
     settings = llm_settings(options.get("llm_url"), options.get("llm_model"))
     return grader, build_model(settings, store, purpose="interviewer") if settings else None
+
+
+def _close(*models: Any) -> None:
+    for model in models:
+        close = getattr(model, "close", None)
+        if close is not None:
+            close()
 
 
 def _resume(store: Store, bank: Bank, which: str, grader: Any) -> Session:
@@ -146,7 +156,10 @@ def run_review(options: dict[str, Any]) -> int:
         if options["answers"]
         else terminal_reader(console)
     )
-    TerminalInterview(session, console, read).run()
+    try:
+        TerminalInterview(session, console, read).run()
+    finally:
+        _close(grader, interviewer)
     if options["fmt"] == "json":
         sys.stdout.write(json.dumps(session_record(store, session.id), indent=2) + "\n")
     return 0

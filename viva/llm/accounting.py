@@ -60,6 +60,11 @@ class AccountedModel:
         self._store(key, completion)
         return completion
 
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
     def _cached(self, key: str) -> Completion | None:
         with self.store.engine.begin() as conn:
             row = conn.execute(text("SELECT response_json FROM llm_cache WHERE key = :k"), {"k": key}).first()

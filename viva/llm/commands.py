@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from typing import Any
 
 import click
 from rich.console import Console
@@ -75,10 +77,8 @@ def llm_group() -> None:
 @click.option("--llm-model", help="Model name.")
 def llm_check(llm_url: str | None, llm_model: str | None) -> None:
     """Show what is configured, make one round trip, and test structured (JSON-schema) output."""
-    from pydantic import BaseModel
 
     from viva.llm.openai_compat import OpenAICompatible
-    from viva.llm.types import LLMError, Message
     from viva.settings import llm_settings
 
     settings = llm_settings(llm_url, llm_model)
@@ -90,7 +90,17 @@ def llm_check(llm_url: str | None, llm_model: str | None) -> None:
         return
     for key, value in settings.describe().items():
         click.echo(f"{key}: {value}")
-    model = OpenAICompatible(settings.base_url, settings.model, settings.api_key, settings.timeout_s, retries=0)
+    with contextlib.closing(
+        OpenAICompatible(settings.base_url, settings.model, settings.api_key, settings.timeout_s, retries=0)
+    ) as model:
+        _round_trips(model)
+
+
+def _round_trips(model: Any) -> None:
+    from pydantic import BaseModel
+
+    from viva.llm.types import LLMError, Message
+
     started = time.perf_counter()
     try:
         reply = model.complete([Message("user", "Reply with the single word: ready")], params={"max_tokens": 8})

@@ -60,7 +60,7 @@ def judge(model: ChatModel, rubric: Rubric, answer: str) -> JudgeVerdict:
         reply = model.complete(
             messages if attempt == 0 else [*messages, Message("user", last_error)],
             schema=JudgeVerdict,
-            params={"temperature": 0},
+            params={"temperature": 0, "max_tokens": 800},
         )
         try:
             verdict = JudgeVerdict.model_validate_json(_json_part(reply.text))

@@ -61,6 +61,7 @@ class OpenAICompatible:
         self.name = model
         self.retries = retries
         self.breaker = breaker or CircuitBreaker()
+        self.schema_mode: str | None = None  # which structured-output dialect this server speaks, once known
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout_s, headers=headers, transport=transport)
 
@@ -73,18 +74,38 @@ class OpenAICompatible:
                 "check the server; viva uses the offline grader meanwhile",
             )
         body: dict[str, Any] = {"model": self.model, "messages": [m.to_json() for m in messages], **(params or {})}
-        if schema is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
-            }
         try:
-            completion = self._with_retries(body)
+            if schema is not None and self.schema_mode is None:
+                completion = self._negotiate(body, schema)
+            else:
+                fmt = _response_format(str(self.schema_mode), schema) if schema is not None else None
+                if fmt is not None:
+                    body["response_format"] = fmt
+                completion = self._with_retries(body)
         except LLMError:
             self.breaker.record(False)
             raise
         self.breaker.record(True)
         return completion
+
+    def _negotiate(self, body: dict[str, Any], schema: type[BaseModel]) -> Completion:
+        """Servers differ in how they take a JSON schema: OpenAI, vLLM and llama-server use `json_schema`,
+        llama-cpp-python uses `json_object` with a `schema`. Try each once, remember the first that works, and fall
+        back to asking in the prompt alone (the caller validates either way)."""
+        last: LLMError | None = None
+        for mode in ("json_schema", "json_object", "none"):
+            attempt = {**body, "response_format": _response_format(mode, schema)} if mode != "none" else body
+            try:
+                completion = self._post(attempt)
+            except LLMError as e:
+                if not _maybe_unsupported(e):
+                    raise
+                last = e
+                continue
+            self.schema_mode = mode
+            return completion
+        assert last is not None
+        raise last
 
     def _with_retries(self, body: dict[str, Any]) -> Completion:
         call = retry(
@@ -131,6 +152,22 @@ class OpenAICompatible:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _response_format(mode: str, schema: type[BaseModel]) -> dict[str, Any] | None:
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
+        }
+    if mode == "json_object":
+        return {"type": "json_object", "schema": schema.model_json_schema()}
+    return None
+
+
+def _maybe_unsupported(error: LLMError) -> bool:
+    """A 400/422/500 on a request with response_format may mean the server does not speak that dialect."""
+    return "rejected the request" in error.what or "busy or failing (HTTP 500)" in error.what
 
 
 def _raise_for_status(response: httpx.Response, model: str, base_url: str) -> None:

@@ -31,6 +31,11 @@ class JudgedGrader:
     def name(self) -> str:
         return self.offline.name + (f"+judge:{self.model.name}" if self.model else "")
 
+    def close(self) -> None:
+        close = getattr(self.model, "close", None)
+        if close is not None:
+            close()
+
     def grade(self, question: Question | Rubric, answer: str) -> Grade:
         return self.grade_many([(question, answer)])[0]
 
