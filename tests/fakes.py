@@ -10,8 +10,13 @@ from viva.grading.result import Grade, PointGrade
 def keyword_grade(question: Question, text: str) -> Grade:
     """A key point counts as made when its id appears in the answer: lets a test script any grade exactly."""
     points = [
-        PointGrade(id=p.id, covered=p.id in text, confidence=1.0, evidence=p.id if p.id in text else None,
-                   likelihood=1.0 if p.id in text else 0.0)
+        PointGrade(
+            id=p.id,
+            covered=p.id in text,
+            confidence=1.0,
+            evidence=p.id if p.id in text else None,
+            likelihood=1.0 if p.id in text else 0.0,
+        )
         for p in question.key_points
     ]
     total = sum(p.weight for p in question.key_points)

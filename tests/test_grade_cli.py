@@ -10,15 +10,29 @@ from viva.cli import cli
 
 BANK_ID = "fundamentals.attention.self-attention"
 GOOD = [
-    {"id": "a", "question_id": BANK_ID, "answer": "Each token gets a query, key and value; the query is compared with "
-     "every key, softmaxed into weights, and the output is the weighted sum of the values."},
-    {"id": "b", "question": "What does caching buy you?", "answer": "Identical requests are served from the cache "
-     "so we do not pay for them again, and hits come back in milliseconds.",
-     "key_points": [{"id": "cost", "text": "A cache hit avoids paying again for an identical request"},
-                    {"id": "latency", "text": "Cache hits return in milliseconds instead of seconds", "weight": 2}],
-     "misconceptions": ["Caching always returns stale answers"]},
-    {"id": 3, "question": "What is BPE?", "answer": "It starts from bytes and keeps merging the most frequent pair.",
-     "reference": "Byte-pair encoding starts from bytes and repeatedly merges the most frequent adjacent pair."},
+    {
+        "id": "a",
+        "question_id": BANK_ID,
+        "answer": "Each token gets a query, key and value; the query is compared with "
+        "every key, softmaxed into weights, and the output is the weighted sum of the values.",
+    },
+    {
+        "id": "b",
+        "question": "What does caching buy you?",
+        "answer": "Identical requests are served from the cache "
+        "so we do not pay for them again, and hits come back in milliseconds.",
+        "key_points": [
+            {"id": "cost", "text": "A cache hit avoids paying again for an identical request"},
+            {"id": "latency", "text": "Cache hits return in milliseconds instead of seconds", "weight": 2},
+        ],
+        "misconceptions": ["Caching always returns stale answers"],
+    },
+    {
+        "id": 3,
+        "question": "What is BPE?",
+        "answer": "It starts from bytes and keeps merging the most frequent pair.",
+        "reference": "Byte-pair encoding starts from bytes and repeatedly merges the most frequent adjacent pair.",
+    },
 ]
 
 
@@ -84,8 +98,9 @@ def test_single_answer_report_highlights_the_candidates_words():
     result = CliRunner().invoke(cli, ["grade", "--question", BANK_ID, "--answer", GOOD[0]["answer"]])
     assert result.exit_code == 0, result.output
     assert "Score" in result.output and "✓" in result.output and "key point" in result.output
-    as_json = CliRunner().invoke(cli, ["grade", "--question", BANK_ID, "--answer", "-", "--format", "json"],
-                                 input=GOOD[0]["answer"])
+    as_json = CliRunner().invoke(
+        cli, ["grade", "--question", BANK_ID, "--answer", "-", "--format", "json"], input=GOOD[0]["answer"]
+    )
     grade = json.loads(as_json.stdout)
     covered = [p for p in grade["points"] if p["covered"]]
     assert covered and all(p["evidence"] in GOOD[0]["answer"] for p in covered)

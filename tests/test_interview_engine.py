@@ -155,8 +155,12 @@ def test_weak_topics_from_history_are_preferred(bank):
     strong = {f"{q.area}/{q.topic}": 1.0 for q in bank if q.area == "safety" and q.topic != "prompt-injection"}
     picks = Counter()
     for seed in range(40):
-        interview = Interview(Plan(seed=seed, questions=1, areas=("safety",), difficulty=2), bank, keyword_grade,
-                              History(topic_mastery={**weak, **strong}))
+        interview = Interview(
+            Plan(seed=seed, questions=1, areas=("safety",), difficulty=2),
+            bank,
+            keyword_grade,
+            History(topic_mastery={**weak, **strong}),
+        )
         picks[interview.current.question.topic] += 1
     assert picks["prompt-injection"] == max(picks.values())
 
@@ -204,8 +208,9 @@ def test_job_description_weights_matching_topics(bank):
     assert all(not k.startswith("safety/") or v >= 1 for k, v in weights.items())
     picks = Counter()
     for seed in range(30):
-        interview = Interview(Plan(seed=seed, questions=1, areas=("system_design",), weights=weights), bank,
-                              keyword_grade)
+        interview = Interview(
+            Plan(seed=seed, questions=1, areas=("system_design",), weights=weights), bank, keyword_grade
+        )
         picks[interview.current.question.topic] += 1
     assert picks["rag"] == max(picks.values())
 

@@ -91,8 +91,9 @@ def write_answers(tmp_path, answers):
 
 def test_scripted_interview_json_puts_only_the_record_on_stdout(tmp_path):
     answers = write_answers(tmp_path, ["I do not know", "/next", "/skip", "/hint", "no idea", "/next"])
-    result = CliRunner().invoke(cli, ["interview", "--answers", str(answers), "--questions", "3", "--seed", "5",
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["interview", "--answers", str(answers), "--questions", "3", "--seed", "5", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["status"] == "finished" and len(record["questions"]) == 3

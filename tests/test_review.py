@@ -35,11 +35,21 @@ def test_due_questions_weakest_first():
         schedule(store, qid, 50, now=now)
     with store.engine.begin() as conn:
         for qid, score in (("q.one", 80.0), ("q.two", 20.0)):
-            conn.execute(text("INSERT INTO sessions (id, kind, status, plan_json, bank_version, grader, created_at, "
-                              "updated_at) VALUES (:s, 'interview', 'finished', '{}', 'v', 'g', 't', 't')"), {"s": qid})
-            conn.execute(text("INSERT INTO attempts (id, session_id, question_id, area, topic, difficulty, score, "
-                              "skipped, hints, follow_ups, bank_version, grader, created_at) VALUES (:i, :s, :q, 'x', "
-                              "'y', 1, :sc, 0, 0, 0, 'v', 'g', 't')"), {"i": qid, "s": qid, "q": qid, "sc": score})
+            conn.execute(
+                text(
+                    "INSERT INTO sessions (id, kind, status, plan_json, bank_version, grader, created_at, "
+                    "updated_at) VALUES (:s, 'interview', 'finished', '{}', 'v', 'g', 't', 't')"
+                ),
+                {"s": qid},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO attempts (id, session_id, question_id, area, topic, difficulty, score, "
+                    "skipped, hints, follow_ups, bank_version, grader, created_at) VALUES (:i, :s, :q, 'x', "
+                    "'y', 1, :sc, 0, 0, 0, 'v', 'g', 't')"
+                ),
+                {"i": qid, "s": qid, "q": qid, "sc": score},
+            )
     assert due_questions(store, now=now + timedelta(days=60)) == ["q.two", "q.one"]
     assert due_questions(store, now=now - timedelta(days=1)) == []
 
