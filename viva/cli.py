@@ -406,9 +406,10 @@ def kit_cmd(
 
 
 def _register_llm_commands() -> None:
+    from viva.labs.commands import lab_group
     from viva.llm.commands import cache_group, config_group, llm_group, usage_cmd
 
-    for command in (config_group, llm_group, usage_cmd, cache_group):
+    for command in (config_group, llm_group, usage_cmd, cache_group, lab_group):
         commands = command.commands.values() if isinstance(command, click.Group) else [command]
         for sub in commands:
             if sub.callback is not None:
