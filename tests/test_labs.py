@@ -14,9 +14,25 @@ from viva.labs.exercise import load_exercises
 from viva.labs.grade import grade_submission
 
 EXERCISES = load_exercises()
-REQUIRED = {"softmax", "attention", "multi-head-attention", "positional-encoding", "rope", "layer-norm", "bpe-train",
-            "bpe-encode", "wordpiece", "sampling", "kv-cache", "perplexity", "bleu", "rouge-l", "cosine-topk",
-            "semantic-cache", "token-cost"}
+REQUIRED = {
+    "softmax",
+    "attention",
+    "multi-head-attention",
+    "positional-encoding",
+    "rope",
+    "layer-norm",
+    "bpe-train",
+    "bpe-encode",
+    "wordpiece",
+    "sampling",
+    "kv-cache",
+    "perplexity",
+    "bleu",
+    "rouge-l",
+    "cosine-topk",
+    "semantic-cache",
+    "token-cost",
+}
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
 
