@@ -136,6 +136,7 @@ def test_combined_grade_records_both_graders_and_sources(question):
     grade = judged.grade(question, answer)
     assert grade.grader.startswith("offline-hashing") and grade.grader.endswith("+judge:scripted")
     assert grade.score == 100 and all(p.source == "judge" for p in grade.points)
+    assert grade.graders["judge:scripted"] == 100 and "offline-hashing-uncalibrated/1" in grade.graders
     assert all(answer[p.span.start : p.span.end] == p.evidence for p in grade.points if p.evidence)
 
 
@@ -252,3 +253,23 @@ def test_follow_up_falls_back_to_the_probe(question):
         follow_up(ScriptedChatModel(lambda m: "How would you bound that cost?"), question, [], point)
         == "How would you bound that cost?"
     )
+
+
+def test_llm_check_reports_a_refused_connection_in_one_line():
+    from click.testing import CliRunner
+
+    from viva.cli import cli
+
+    result = CliRunner().invoke(cli, ["llm", "check", "--llm-url", "http://127.0.0.1:9/v1", "--llm-model", "m"])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if "cannot connect" in line]
+    assert len(errors) == 1 and " — " in errors[0] and "Traceback" not in result.output
+
+
+def test_llm_check_without_configuration_says_offline():
+    from click.testing import CliRunner
+
+    from viva.cli import cli
+
+    result = CliRunner().invoke(cli, ["llm", "check"])
+    assert result.exit_code == 0 and "offline" in result.output

@@ -52,6 +52,9 @@ class Grade(BaseModel):
     injection: list[Span] = Field(default_factory=list, description="Instructions found in the answer and ignored.")
     grader: str
     notes: list[str] = Field(default_factory=list)
+    graders: dict[str, float] = Field(
+        default_factory=dict, description="When several graders ran: each one's own score (offline, judge)."
+    )
 
     def covered(self) -> list[PointGrade]:
         return [p for p in self.points if p.covered]

@@ -195,6 +195,7 @@ class TerminalInterview:
         elif turn.grade is not None:
             grade = turn.grade.model_copy(update={"score": turn.score})
             print_report(self.console, Rubric.of(turn.question), turn.transcript, grade)
+            self._coach(turn)
             extras = []
             if turn.hints:
                 extras.append(f"{turn.hints} hint(s) cost {turn.hints * turn.hint_penalty:g} points")
@@ -204,6 +205,17 @@ class TerminalInterview:
                 self.console.print("[dim]" + "; ".join(extras) + "[/dim]")
             self.console.print("[dim]/model shows a strong answer to this question.[/dim]")
         self.console.rule()
+
+    def _coach(self, turn: Turn) -> None:
+        """With an LLM configured, a few sentences of coaching in its own words (nothing when it is unavailable)."""
+        if self.session.interviewer is None or turn.grade is None:
+            return
+        from viva.llm.interviewer import feedback
+
+        with self.console.status("Writing feedback…", spinner="dots"):
+            prose = feedback(self.session.interviewer, turn.question, turn.grade)
+        if prose:
+            self.console.print(Panel(prose, title="Coach", title_align="left", border_style="green"))
 
     def _summary(self) -> None:
         turns = [t for t in self.session.turns if t.done]

@@ -120,6 +120,7 @@ def combine(rubric: Rubric, answer: str, offline: Grade, verdict: JudgeVerdict, 
             "flags": flags,
             "notes": notes,
             "grader": f"{offline.grader}+judge:{model_name}",
+            "graders": {offline.grader: offline.score, f"judge:{model_name}": round(100 * earned / total, 1)},
         }
     )
 
