@@ -51,6 +51,11 @@ def grade_report(rubric: Rubric, answer: str, grade: Grade, *, model_answer: str
             f"   communication {grade.communication.score:.0f}/100   ",
             (grade.grader, "dim"),
         ),
+        *(
+            [Text("  ".join(f"{name}: {score:.0f}" for name, score in grade.graders.items()), style="dim")]
+            if grade.graders
+            else []
+        ),
         points,
     ]
     for m in grade.misconceptions:

@@ -205,7 +205,7 @@ class Interview:
         return chosen
 
     def _weight(self, q: Question) -> float:
-        level_fit = {0: 4.0, 1: 1.0, 2: 0.15}[abs(int(q.difficulty) - self.level)]
+        level_fit = {0: 10.0, 1: 1.0, 2: 0.1}[abs(int(q.difficulty) - self.level)]  # mostly the current level
         in_session = sum(t.question.area == q.area for t in self.turns)
         spread = 1.0 / (1.0 + 2.0 * in_session)  # rotate through the chosen areas
         job = self.plan.weights.get(f"{q.area}/{q.topic}", 1.0) * self.plan.weights.get(q.area, 1.0)
