@@ -31,3 +31,35 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
     return home
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server on loopback; skipped locally without it, required in CI."""
+    import os
+
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        if url is None:
+            if os.environ.get("CI"):
+                raise RuntimeError("CI must install PostgreSQL (Debian package postgresql)")
+            pytest.skip("PostgreSQL is not installed")
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url):
+    """An empty database on the shared server for one test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"viva_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()

@@ -51,3 +51,20 @@ def test_corrupted_database_is_reported(tmp_path):
     with pytest.raises(VivaError, match="corrupted"):
         Store(f"sqlite:///{path}")
     assert path.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_postgres_url_uses_psycopg3(monkeypatch):
+    from viva.config import database_url
+
+    monkeypatch.setenv("VIVA_DATABASE_URL", "postgresql://u:p@db:5432/viva")
+    assert database_url() == "postgresql+psycopg://u:p@db:5432/viva"
+
+
+def test_unreachable_database_is_a_clear_error(monkeypatch):
+    from click.testing import CliRunner
+
+    from viva.cli import cli
+
+    monkeypatch.setenv("VIVA_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    result = CliRunner().invoke(cli, ["history"])
+    assert result.exit_code == 2 and "cannot open the database" in result.output and "Traceback" not in result.output

@@ -18,4 +18,8 @@ def home() -> Path:
 
 def database_url() -> str:
     """SQLite in the user dir unless VIVA_DATABASE_URL names another database (e.g. postgresql://...)."""
-    return os.environ.get("VIVA_DATABASE_URL") or f"sqlite:///{home() / 'viva.db'}"
+    url = os.environ.get("VIVA_DATABASE_URL") or f"sqlite:///{home() / 'viva.db'}"
+    if url.startswith(("postgresql://", "postgres://")):
+        # psycopg 3 is the driver viva installs (`pip install 'viva[postgres]'`); SQLAlchemy would default to psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url

@@ -26,7 +26,11 @@ class Store:
         try:
             self.applied = self.migrate()
         except (OperationalError, DatabaseError) as e:
+            self.engine.dispose()
             raise VivaError(_unusable(url, e)) from None
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; refuse a database written by a newer viva rather than guess."""
