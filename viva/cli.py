@@ -405,6 +405,23 @@ def kit_cmd(
     _emit(content, output, f"an interviewer kit of {len(kit.questions)} questions")
 
 
+@cli.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Where to listen: a loopback address (single user, no login; other hosts need multi-user mode).",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
+@bank_option
+@reports_errors
+def serve_cmd(host: str, port: int, banks: tuple[Path, ...]) -> None:
+    """The web app: interviews, feedback, history, progress, review and the question bank in your browser."""
+    from viva.web.server import serve
+
+    serve(host, port, banks)
+
+
 def _register_llm_commands() -> None:
     from viva.labs.commands import lab_group
     from viva.llm.commands import cache_group, config_group, llm_group, usage_cmd

@@ -6,6 +6,7 @@ Answers are untrusted: every character of them is escaped here, and only the <ma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from markupsafe import Markup, escape
 
@@ -52,7 +53,7 @@ def highlighted(f: Feedback) -> Markup:
     found = marks(f)
     cuts = sorted({0, len(f.answer), *(m.start for m in found), *(m.end for m in found)})
     out: list[str] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in pairwise(cuts):
         piece = escape(f.answer[a:b])
         active = [m for m in found if m.start <= a and b <= m.end]
         if not active:

@@ -6,26 +6,27 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from viva.bank.areas import AREA_IDS
 from viva.bank.schema import AreaId
 
-Level = Literal["adaptive", "1", "2", "3"]
+Level = Literal["adaptive", 1, 2, 3]
 
 
 # -- requests ------------------------------------------------------------------------------------------------------
 class StartRequest(BaseModel):
-    areas: list[AreaId] = Field(default_factory=lambda: list(AREA_IDS), description="Empty means all seven.")  # type: ignore[arg-type]
-    difficulty: Level = Field("adaptive", description="1 junior, 2 mid, 3 senior, or adaptive.")
-    questions: int = Field(5, ge=1, le=50)
-    follow_ups: int = Field(2, ge=0, le=5, description="At most this many follow-ups per question.")
-    time_budget_s: int | None = Field(None, ge=10, le=3600, description="Seconds per question (shown, not enforced).")
-    job_description: str = Field("", description="Weights areas and topics by the words it uses.")
-    seed: int | None = Field(None, description="Make question choice reproducible.")
+    areas: list[AreaId] = Field(default_factory=list, description="Areas to ask about; empty means all seven.")
+    difficulty: Level = Field(default="adaptive", description="1 junior, 2 mid, 3 senior, or adaptive.")
+    questions: int = Field(default=5, ge=1, le=50)
+    follow_ups: int = Field(default=2, ge=0, le=5, description="At most this many follow-ups per question.")
+    time_budget_s: int | None = Field(
+        default=None, ge=10, le=3600, description="Seconds per question (shown, not enforced)."
+    )
+    job_description: str = Field(default="", description="Weights areas and topics by the words it uses.")
+    seed: int | None = Field(default=None, description="Make question choice reproducible.")
 
 
 class ActionRequest(BaseModel):
     position: str | None = Field(
-        None,
+        default=None,
         description="The `position` of the prompt this action is for (from the state); a stale one gets 409, so a "
         "double submit or an old browser tab cannot answer the wrong prompt.",
     )
@@ -33,7 +34,7 @@ class ActionRequest(BaseModel):
 
 class AnswerRequest(ActionRequest):
     text: str = Field(description="The answer; its length limit is answered with 413.")
-    elapsed_s: float | None = Field(None, ge=0, le=86_400, description="Seconds spent on it.")
+    elapsed_s: float | None = Field(default=None, ge=0, le=86_400, description="Seconds spent on it.")
 
     @field_validator("text")
     @classmethod
@@ -94,8 +95,8 @@ class PointOut(BaseModel):
     weight: float
     covered: bool
     contradicted: bool = False
-    evidence: str | None = Field(None, description="The candidate's own words that make the point.")
-    span: SpanOut | None = Field(None, description="Where those words are in `answer` (character offsets).")
+    evidence: str | None = Field(default=None, description="The candidate's own words that make the point.")
+    span: SpanOut | None = Field(default=None, description="Where those words are in `answer` (character offsets).")
 
 
 class MisconceptionHitOut(BaseModel):
@@ -160,9 +161,9 @@ class SessionState(BaseModel):
 
 class ActionResult(BaseModel):
     state: SessionState
-    follow_up: str | None = Field(None, description="The follow-up the answer led to, if any.")
+    follow_up: str | None = Field(default=None, description="The follow-up the answer led to, if any.")
     hint: str | None = None
-    feedback: Feedback | None = Field(None, description="The question this action finished, graded.")
+    feedback: Feedback | None = Field(default=None, description="The question this action finished, graded.")
 
 
 class AreaScore(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,7 @@ class TooLarge(Exception):
     """An answer or a job description over its limit: 413."""
 
 
+@runtime_checkable
 class Grader(Protocol):
     @property
     def name(self) -> str: ...
@@ -114,10 +115,10 @@ class Coach:
     # -- interviews ------------------------------------------------------------------------------------------------
     def start(self, request: StartRequest, user_id: str) -> SessionState:
         check_size("the job description", request.job_description)
-        areas = tuple(request.areas) or Plan().areas
+        areas = tuple(dict.fromkeys(request.areas)) or Plan().areas
         plan = Plan(
             areas=areas,
-            difficulty=None if request.difficulty == "adaptive" else int(request.difficulty),
+            difficulty=None if request.difficulty == "adaptive" else request.difficulty,
             questions=request.questions,
             max_follow_ups=request.follow_ups,
             time_budget_s=request.time_budget_s,
@@ -125,7 +126,7 @@ class Coach:
             weights=job_weights(request.job_description, self.bank, areas) if request.job_description.strip() else {},
         )
         session = Session.start(self.store, self.bank, plan, self.grader.grade, self.grader.name, "interview", user_id)
-        return self.state(session.id, user_id)
+        return self._state(session, utc_now())
 
     def review_queue(self, user_id: str) -> ReviewQueue:
         last = {a.question_id: a.score for a in records.attempts(self.store, user_id)}
@@ -143,7 +144,7 @@ class Coach:
             raise Conflict("nothing is due for review; answer some questions in an interview first")
         plan = Plan(question_ids=tuple(due), seed=0)
         session = Session.start(self.store, self.bank, plan, self.grader.grade, self.grader.name, "review", user_id)
-        return self.state(session.id, user_id)
+        return self._state(session, utc_now())
 
     def state(self, session_id: str, user_id: str) -> SessionState:
         row = self._row(session_id, user_id)
