@@ -26,9 +26,10 @@ def lab_list(fmt: str) -> None:
     """Every exercise, with its topics and your best result."""
     from viva.labs.exercise import load_exercises
     from viva.labs.progress import best_scores
+    from viva.store import open_store
 
     exercises = load_exercises()
-    best = best_scores()
+    best = best_scores(open_store())
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -91,9 +92,10 @@ def lab_hint(exercise_id: str) -> None:
     """The next hint (three levels, from a nudge to nearly the answer)."""
     from viva.labs.exercise import get_exercise
     from viva.labs.progress import next_hint_level
+    from viva.store import open_store
 
     e = get_exercise(exercise_id)
-    level = next_hint_level(e.id, len(e.hints))
+    level = next_hint_level(open_store(), e.id, len(e.hints))
     click.echo(f"Hint {level} of {len(e.hints)}: {e.hints[level - 1]}")
 
 
@@ -113,8 +115,10 @@ def lab_submit(exercise_id: str, file: Path, fmt: str, strict: bool) -> None:
         code = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise VivaError(Problem(str(file), f"cannot read ({err})", "pass the path of your .py file")) from None
+    from viva.store import open_store
+
     result = grade_submission(e, code, strict=strict)
-    record_attempt(e, result)
+    record_attempt(open_store(), e, result)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
         return

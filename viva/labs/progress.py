@@ -9,61 +9,65 @@ from sqlalchemy import text
 from viva.interview import records
 from viva.labs.exercise import Exercise
 from viva.labs.grade import LabResult
-from viva.store import open_store
-from viva.store.db import utc_now
-
-LAB_SESSION = "labs"
+from viva.store.db import Store, utc_now
 
 
-def record_attempt(exercise: Exercise, result: LabResult) -> None:
-    store = open_store()
+def _session_id(user_id: str) -> str:
+    return "labs" if user_id == records.LOCAL_USER else f"labs-{user_id}"
+
+
+def record_attempt(store: Store, exercise: Exercise, result: LabResult, user_id: str = records.LOCAL_USER) -> None:
     area, _, topic = exercise.topics[0].partition("/")
+    session = _session_id(user_id)
     with store.engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM sessions WHERE id = :s"), {"s": LAB_SESSION}).first() is None:
+        if conn.execute(text("SELECT 1 FROM sessions WHERE id = :s"), {"s": session}).first() is None:
             conn.execute(
                 text(
-                    "INSERT INTO sessions (id, kind, status, plan_json, bank_version, grader, created_at, "
-                    "updated_at) VALUES (:s, 'labs', 'active', '{}', 'labs', 'sandbox', :t, :t)"
+                    "INSERT INTO sessions (id, user_id, kind, status, plan_json, bank_version, grader, created_at, "
+                    "updated_at) VALUES (:s, :u, 'labs', 'active', '{}', 'labs', 'sandbox', :t, :t)"
                 ),
-                {"s": LAB_SESSION, "t": utc_now()},
+                {"s": session, "u": user_id, "t": utc_now()},
             )
         conn.execute(
             text(
-                "INSERT INTO attempts (id, session_id, question_id, area, topic, difficulty, score, skipped, hints, "
-                "follow_ups, bank_version, grader, grade_json, created_at) VALUES (:id, :s, :q, :a, :t, :d, :sc, 0, "
-                ":h, 0, 'labs', 'sandbox', :g, :c)"
+                "INSERT INTO attempts (id, session_id, user_id, question_id, area, topic, difficulty, score, skipped, "
+                "hints, follow_ups, bank_version, grader, grade_json, created_at) VALUES (:id, :s, :u, :q, :a, :t, "
+                ":d, :sc, 0, :h, 0, 'labs', 'sandbox', :g, :c)"
             ),
             {
                 "id": records.new_id(),
-                "s": LAB_SESSION,
+                "s": session,
+                "u": user_id,
                 "q": f"lab:{exercise.id}",
                 "a": area,
                 "t": topic or area,
                 "d": exercise.difficulty,
                 "sc": result.score,
-                "h": hints_used(exercise.id),
+                "h": hints_used(store, exercise.id, user_id),
                 "g": json.dumps(result.to_json()),
                 "c": utc_now(),
             },
         )
 
 
-def best_scores() -> dict[str, float]:
-    store = open_store()
+def best_scores(store: Store, user_id: str = records.LOCAL_USER) -> dict[str, float]:
     with store.engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT question_id, MAX(score) FROM attempts WHERE session_id = :s GROUP BY question_id"),
-            {"s": LAB_SESSION},
+            text(
+                "SELECT question_id, MAX(score) FROM attempts WHERE session_id = :s AND user_id = :u "
+                "GROUP BY question_id"
+            ),
+            {"s": _session_id(user_id), "u": user_id},
         ).all()
     return {r[0].removeprefix("lab:"): float(r[1]) for r in rows}
 
 
-def hints_used(exercise_id: str) -> int:
-    value = open_store().get_meta(f"lab-hints:{exercise_id}")
+def hints_used(store: Store, exercise_id: str, user_id: str = records.LOCAL_USER) -> int:
+    value = store.get_meta(f"lab-hints:{user_id}:{exercise_id}")
     return int(value) if value else 0
 
 
-def next_hint_level(exercise_id: str, available: int) -> int:
-    level = min(available, hints_used(exercise_id) + 1)
-    open_store().set_meta(f"lab-hints:{exercise_id}", str(level))
+def next_hint_level(store: Store, exercise_id: str, available: int, user_id: str = records.LOCAL_USER) -> int:
+    level = min(available, hints_used(store, exercise_id, user_id) + 1)
+    store.set_meta(f"lab-hints:{user_id}:{exercise_id}", str(level))
     return level
