@@ -336,3 +336,24 @@ def test_communication_asks_a_short_answer_for_more():
     assert short.words == 2
     assert short.concision < 0.5
     assert any(tip.startswith("Say more") for tip in short.tips)
+
+
+def test_stemming_is_safe_across_threads():
+    """The snowball stemmer keeps state between calls; the web app grades on several threads at once."""
+    import threading
+
+    from viva.text import stem
+
+    errors: list[Exception] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(2000):
+                stem(f"caching{k}x{i}ing")
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []

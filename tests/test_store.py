@@ -68,3 +68,30 @@ def test_unreachable_database_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("VIVA_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
     result = CliRunner().invoke(cli, ["history"])
     assert result.exit_code == 2 and "cannot open the database" in result.output and "Traceback" not in result.output
+
+
+def test_concurrent_writers_on_sqlite_wait_instead_of_failing(tmp_path):
+    """Several web workers write to one SQLite file: each transaction waits for the lock, none fails."""
+    import threading
+
+    from viva.interview import records
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    stores = [Store(url) for _ in range(4)]
+    session = records.create_session(stores[0], "interview", {}, "v", "g")
+    errors: list[Exception] = []
+
+    def write(store):
+        try:
+            for _ in range(25):
+                records.add_event(store, session, "q", "question", "p", "answer")
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert [e.seq for e in records.events(stores[0], session)] == list(range(1, 101))
+    for s in stores:
+        s.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,9 +103,13 @@ def words(text: str) -> list[str]:
 _stemmer = snowballstemmer.stemmer("english")
 
 
+_stemmer_lock = threading.Lock()  # a snowball stemmer keeps state between calls: one thread at a time
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
+    with _stemmer_lock:
+        return str(_stemmer.stemWord(word))
 
 
 def content_stems(text: str) -> set[str]:

@@ -93,7 +93,9 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front: with a deferred BEGIN, two writers that both read first
+            # deadlock on the upgrade and SQLite fails one at once ("database is locked") instead of waiting.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
