@@ -414,12 +414,94 @@ def kit_cmd(
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
 @bank_option
+@click.option(
+    "--multi-user",
+    is_flag=True,
+    help="Accounts (viva user add) and sign-in; CSRF tokens on every change. Required for a non-loopback --host.",
+)
+@click.option(
+    "--https-cookies",
+    is_flag=True,
+    help="Mark the session cookie Secure (set this behind a reverse proxy that terminates https).",
+)
 @reports_errors
-def serve_cmd(host: str, port: int, banks: tuple[Path, ...]) -> None:
+def serve_cmd(host: str, port: int, banks: tuple[Path, ...], multi_user: bool, https_cookies: bool) -> None:
     """The web app: interviews, feedback, history, progress, review and the question bank in your browser."""
     from viva.web.server import serve
 
-    serve(host, port, banks)
+    serve(host, port, banks, multi_user=multi_user, https_cookies=https_cookies)
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Accounts for `viva serve --multi-user` (the first admin is created here)."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    return value
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Make the account an administrator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@reports_errors
+def user_add(username: str, admin: bool, password_stdin: bool) -> None:
+    """Create an account; the password is asked for twice (or read with --password-stdin)."""
+    from viva.accounts import add_user
+    from viva.store import open_store
+
+    store = open_store()
+    user = add_user(store, username, _password(password_stdin), is_admin=admin)
+    click.echo(f"added {'admin ' if user.is_admin else ''}user {user.username}")
+
+
+@user_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@reports_errors
+def user_list(fmt: str) -> None:
+    """Every account: username, admin or not, when it was created."""
+    from viva.accounts import list_users
+    from viva.store import open_store
+
+    users = list_users(open_store())
+    if fmt == "json":
+        click.echo(
+            json.dumps([{"username": u.username, "is_admin": u.is_admin, "created_at": u.created_at} for u in users])
+        )
+        return
+    if not users:
+        click.echo("no accounts yet — add one with: viva user add NAME --admin", err=True)
+    for u in users:
+        click.echo(f"{u.username}\t{'admin' if u.is_admin else 'user'}\t{u.created_at[:16].replace('T', ' ')}")
+
+
+@user_group.command("remove")
+@click.argument("username")
+@reports_errors
+def user_remove(username: str) -> None:
+    """Delete an account and end its sign-ins. Its interview records stay in the database, reachable by nobody."""
+    from viva.accounts import remove_user
+    from viva.store import open_store
+
+    click.echo(f"removed user {remove_user(open_store(), username).username}")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input.")
+@reports_errors
+def user_reset_password(username: str, password_stdin: bool) -> None:
+    """Set a new password for an account; every sign-in it has ends."""
+    from viva.accounts import get_user, set_password
+    from viva.store import open_store
+
+    store = open_store()
+    get_user(store, username)  # an unknown name is reported before asking for a password
+    click.echo(f"new password set for {set_password(store, username, _password(password_stdin)).username}")
 
 
 def _register_llm_commands() -> None:

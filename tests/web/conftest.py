@@ -50,3 +50,8 @@ def start(client, **plan) -> dict:
     response = client.post("/api/sessions", json={"questions": 2, "seed": 7, **plan})
     assert response.status_code == 201, response.text
     return response.json()
+
+
+# Multi-user fixtures: an app with accounts (multi_app) and clients: anonymous, signed in as alice, as bob.
+# Imported last, since the kit uses span_grade above.
+from tests.web.multiuser import alice, anonymous, bob, multi_app  # noqa: E402, F401

@@ -19,6 +19,7 @@ def _session_id(user_id: str) -> str:
 def record_attempt(store: Store, exercise: Exercise, result: LabResult, user_id: str = records.LOCAL_USER) -> None:
     area, _, topic = exercise.topics[0].partition("/")
     session = _session_id(user_id)
+    hints = hints_used(store, exercise.id, user_id)  # read before the write transaction takes the lock
     with store.engine.begin() as conn:
         if conn.execute(text("SELECT 1 FROM sessions WHERE id = :s"), {"s": session}).first() is None:
             conn.execute(
@@ -43,7 +44,7 @@ def record_attempt(store: Store, exercise: Exercise, result: LabResult, user_id:
                 "t": topic or area,
                 "d": exercise.difficulty,
                 "sc": result.score,
-                "h": hints_used(store, exercise.id, user_id),
+                "h": hints,
                 "g": json.dumps(result.to_json()),
                 "c": utc_now(),
             },

@@ -118,4 +118,33 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX llm_cache_used ON llm_cache (last_used_at)",
         ),
     ),
+    Migration(
+        "0004_users",
+        _sql(
+            # Accounts for `viva serve --multi-user`. Usernames are stored lower-cased; passwords only as argon2 hashes.
+            """CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            is_admin INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+            # Signed-in browsers and API clients. Only a hash of the cookie's token is kept, so a leaked table signs
+            # nobody in; each login has its own CSRF token.
+            """CREATE TABLE login_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+            "CREATE INDEX login_sessions_user ON login_sessions (user_id)",
+            # Failed sign-ins per key ('user:NAME' or 'ip:ADDRESS') in the current window, shared by every worker.
+            """CREATE TABLE login_attempts (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            window_start_at TEXT NOT NULL
+        )""",
+        ),
+    ),
 ]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from viva import __version__
+from viva.accounts import SESSION_LIFETIME
 from viva.bank.loader import Bank, load_bank
 from viva.interview import records
 from viva.interview.engine import GradeFn
 from viva.store import Store, open_store
-from viva.web import api, pages
+from viva.web import api, auth, labs, pages
 from viva.web.limits import BodyLimit
 from viva.web.models import Health
 from viva.web.render import STATIC, render
 from viva.web.service import Coach, Conflict, FunctionGrader, Grader, NotFound, TooLarge
+from viva.web.signin import guard
 
 DESCRIPTION = """Mock interviews for LLM-engineering roles: questions from viva's bank, answers graded against each
 question's rubric, follow-ups on what was missed, progress and spaced review. Every page of the web app is built on
@@ -40,20 +43,41 @@ def create_app(
     bank: Bank | None = None,
     grader: Grader | GradeFn | None = None,
     user_id: str = records.LOCAL_USER,
+    *,
+    multi_user: bool = False,
+    https_cookies: bool = False,
+    session_lifetime: timedelta = SESSION_LIFETIME,
 ) -> FastAPI:
     """The web app over one store and bank. Defaults: the user's database, the built-in bank plus user banks, and
-    the grader the CLI uses (offline, plus an LLM judge when one is configured)."""
+    the grader the CLI uses (offline, plus an LLM judge when one is configured). `multi_user`: accounts from the
+    store's users table, sign-in required everywhere but /login, /healthz and /static, CSRF tokens on every change;
+    `https_cookies` marks the session cookie Secure even when a proxy in front speaks https and viva plain http."""
     store = store or open_store()
     coach = Coach(store, bank or load_bank(), _grader(grader, store))
     # No /docs or /redoc: they load their script from a CDN, and viva works offline. The schema is at /openapi.json.
-    app = FastAPI(title="viva", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="viva",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(guard)],  # multi-user mode: a login everywhere but the public paths, CSRF on changes
+    )
     app.state.coach = coach
     app.state.user_id = user_id
+    app.state.multi_user = multi_user
+    app.state.https_cookies = https_cookies
+    app.state.session_lifetime = session_lifetime
     app.add_middleware(BodyLimit)
     app.middleware("http")(_security_headers)
     for error, status in _STATUS.items():
         app.add_exception_handler(error, _handler(status))
+    if multi_user:
+        for auth_error, handle in auth.HANDLERS.items():
+            app.add_exception_handler(auth_error, handle)
+        app.include_router(auth.router)
     app.include_router(api.router)
+    app.include_router(labs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,4 +1,4 @@
-"""What every route needs: the app's coach and who is asking. Multi-user mode replaces `current_user`."""
+"""What every route needs: the app's coach and who is asking."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from viva.interview import records
 from viva.web.service import Coach
+from viva.web.signin import multi_user, require_login
 
 
 def get_coach(request: Request) -> Coach:
@@ -15,8 +16,11 @@ def get_coach(request: Request) -> Coach:
     return coach
 
 
-def current_user(request: Request) -> str:
-    """Single-user mode: everyone on loopback is the local user, as on the command line."""
+async def current_user(request: Request) -> str:
+    """Single-user mode: everyone on loopback is the local user, as on the command line. Multi-user mode: the
+    signed-in user's id, and nobody else's — every query the routes make is scoped by it."""
+    if multi_user(request):
+        return (await require_login(request)).user_id
     user: str = getattr(request.app.state, "user_id", records.LOCAL_USER)
     return user
 

@@ -93,7 +93,7 @@ def start(request: Request, form: FormDep, coach: CoachDep, user: UserDep) -> Re
 
 
 # -- the interview -----------------------------------------------------------------------------------------------------
-def _interview(request: Request, state: SessionState, status: int = 200, **context: Any) -> Response:
+def interview_page(request: Request, state: SessionState, status: int = 200, **context: Any) -> Response:
     if state.current is None:
         return _see(f"/sessions/{state.id}")
     context = {"error": None, "draft": "", **context}
@@ -104,7 +104,7 @@ def _interview(request: Request, state: SessionState, status: int = 200, **conte
 
 @router.get("/interview/{session_id}")
 def interview(request: Request, session_id: str, coach: CoachDep, user: UserDep) -> Response:
-    return _interview(request, coach.state(session_id, user))
+    return interview_page(request, coach.state(session_id, user))
 
 
 def _after(result: ActionResult) -> Response:
@@ -126,7 +126,7 @@ def answer(request: Request, session_id: str, form: FormDep, coach: CoachDep, us
         error, status = "The answer is empty: type an answer, or skip the question.", 422
     except TooLarge as e:
         error, status = f"{str(e).capitalize()}. Please shorten it.", 413
-    return _interview(request, coach.state(session_id, user), status, error=error, draft=text)
+    return interview_page(request, coach.state(session_id, user), status, error=error, draft=text)
 
 
 @router.post("/interview/{session_id}/hint")
@@ -134,7 +134,7 @@ def hint(request: Request, session_id: str, form: FormDep, coach: CoachDep, user
     result = coach.hint(session_id, _one(form, "position") or None, user)
     note = None if result.hint else "No hint left: you have covered the key points."
     # Drawn here rather than redirected, so what was typed so far stays in the box.
-    return _interview(request, result.state, error=note, draft=_one(form, "answer").replace("\r\n", "\n"))
+    return interview_page(request, result.state, error=note, draft=_one(form, "answer").replace("\r\n", "\n"))
 
 
 @router.post("/interview/{session_id}/skip")

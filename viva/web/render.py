@@ -49,5 +49,9 @@ def environment() -> Environment:
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; in multi-user mode it knows who is signed in and carries the login's CSRF token into its forms."""
+    login = getattr(request.state, "login", None)
+    context.setdefault("csrf_token", login.csrf_token if login else "")
+    context.setdefault("account", login.username if login else "")
     html = environment().get_template(name).render(request=request, nav=context.pop("nav", ""), **context)
     return HTMLResponse(html, status_code=status)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from viva.errors import Problem, VivaError
+from viva.store import Store
 
 
 def is_loopback(host: str) -> bool:
@@ -20,28 +21,47 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve anywhere
 
 
-def check_host(host: str) -> str:
+def check_host(host: str, multi_user: bool = False) -> str:
     """Single-user mode has no accounts, so it must not be reachable from other machines."""
-    if not is_loopback(host):
+    if not multi_user and not is_loopback(host):
         raise VivaError(
             Problem(
                 f"--host {host}",
-                "is not a loopback address, and serving other machines requires multi-user mode (accounts, sign-in, "
-                "CSRF protection), which this viva does not have yet",
-                "serve on 127.0.0.1 (the default) and open the app in a browser on this machine",
+                "is not a loopback address, and serving other machines requires multi-user mode (accounts, sign-in)",
+                "add --multi-user (create accounts first: viva user add NAME --admin), or serve on 127.0.0.1",
             )
         )
     return host
 
 
-def serve(host: str, port: int, banks: Sequence[Path] = ()) -> None:
-    check_host(host)
+def serve(
+    host: str, port: int, banks: Sequence[Path] = (), *, multi_user: bool = False, https_cookies: bool = False
+) -> None:
+    check_host(host, multi_user)
     import uvicorn
 
     from viva.bank.loader import load_bank
+    from viva.store import open_store
     from viva.web.app import create_app
 
-    app = create_app(bank=load_bank(banks))  # a database that cannot be opened stops here, with its reason
+    store = open_store()  # a database that cannot be opened stops here, with its reason
+    if multi_user:
+        check_accounts(store)
+    app = create_app(store=store, bank=load_bank(banks), multi_user=multi_user, https_cookies=https_cookies)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"viva is serving on http://{shown}:{port} (single user) — press Ctrl-C to stop", err=True)
+    mode = "multi-user: sign-in required" if multi_user else "single user"
+    click.echo(f"viva is serving on http://{shown}:{port} ({mode}) — press Ctrl-C to stop", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def check_accounts(store: Store) -> None:
+    from viva.accounts import list_users
+
+    if not list_users(store):
+        raise VivaError(
+            Problem(
+                "--multi-user",
+                "there are no accounts in this database yet, so nobody could sign in",
+                "create the first admin: viva user add NAME --admin",
+            )
+        )
