@@ -86,7 +86,7 @@ def _engine(url: str) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA busy_timeout=30000")  # under load, wait for the write lock rather than fail
             cursor.close()
             # pysqlite otherwise commits before DDL; this makes each migration roll back whole (SQLAlchemy's recipe).
             dbapi_conn.isolation_level = None
