@@ -424,12 +424,21 @@ def kit_cmd(
     is_flag=True,
     help="Mark the session cookie Secure (set this behind a reverse proxy that terminates https).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the database (use PostgreSQL for more than a few).",
+)
 @reports_errors
-def serve_cmd(host: str, port: int, banks: tuple[Path, ...], multi_user: bool, https_cookies: bool) -> None:
+def serve_cmd(
+    host: str, port: int, banks: tuple[Path, ...], multi_user: bool, https_cookies: bool, workers: int
+) -> None:
     """The web app: interviews, feedback, history, progress, review and the question bank in your browser."""
     from viva.web.server import serve
 
-    serve(host, port, banks, multi_user=multi_user, https_cookies=https_cookies)
+    serve(host, port, banks, multi_user=multi_user, https_cookies=https_cookies, workers=workers)
 
 
 @cli.group("user")

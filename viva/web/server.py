@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from viva.errors import Problem, VivaError
 from viva.store import Store
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def is_loopback(host: str) -> bool:
@@ -35,10 +40,20 @@ def check_host(host: str, multi_user: bool = False) -> str:
 
 
 def serve(
-    host: str, port: int, banks: Sequence[Path] = (), *, multi_user: bool = False, https_cookies: bool = False
+    host: str,
+    port: int,
+    banks: Sequence[Path] = (),
+    *,
+    multi_user: bool = False,
+    https_cookies: bool = False,
+    workers: int = 1,
 ) -> None:
     check_host(host, multi_user)
     import uvicorn
+
+    if workers > 1:
+        _serve_workers(host, port, banks, multi_user, https_cookies, workers)
+        return
 
     from viva.bank.loader import load_bank
     from viva.store import open_store
@@ -65,3 +80,40 @@ def check_accounts(store: Store) -> None:
                 "create the first admin: viva user add NAME --admin",
             )
         )
+
+
+def _serve_workers(
+    host: str, port: int, banks: Sequence[Path], multi_user: bool, https_cookies: bool, workers: int
+) -> None:
+    """Several processes share one database: each builds its own app from the environment (nothing else is shared,
+    and nothing needs to be: every request reads its state from the database)."""
+    import uvicorn
+
+    from viva.store import open_store
+
+    store = open_store()  # fail here, once, with the reason, rather than in every worker
+    if multi_user:
+        check_accounts(store)
+    store.close()
+    extra = os.pathsep.join(str(b) for b in banks)
+    os.environ["VIVA_BANK_PATH"] = os.pathsep.join(p for p in (extra, os.environ.get("VIVA_BANK_PATH", "")) if p)
+    os.environ["VIVA_SERVE_MULTI_USER"] = "1" if multi_user else ""
+    os.environ["VIVA_SERVE_HTTPS_COOKIES"] = "1" if https_cookies else ""
+    click.echo(f"viva is serving on http://{host}:{port} with {workers} workers — press Ctrl-C to stop", err=True)
+    uvicorn.run(
+        "viva.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning"
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The app for one worker of `viva serve --workers N` (settings come through the environment)."""
+    from viva.bank.loader import load_bank
+    from viva.store import open_store
+    from viva.web.app import create_app
+
+    return create_app(
+        store=open_store(),
+        bank=load_bank(),
+        multi_user=os.environ.get("VIVA_SERVE_MULTI_USER") == "1",
+        https_cookies=os.environ.get("VIVA_SERVE_HTTPS_COOKIES") == "1",
+    )
