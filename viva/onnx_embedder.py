@@ -24,7 +24,9 @@ class OnnxEmbedder:  # implements viva.embed.TokenEmbedder
         self.name = name
         self.model_path = model_path
         self.tokenizer_path = tokenizer_path
-        self.threads = threads or min(4, os.cpu_count() or 1)
+        # VIVA_ONNX_THREADS=1 suits several web workers on few cores: each worker's model would otherwise start one
+        # thread per core and they would fight over them.
+        self.threads = threads or int(os.environ.get("VIVA_ONNX_THREADS") or 0) or min(4, os.cpu_count() or 1)
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()

@@ -99,6 +99,7 @@ def _serve_workers(
     os.environ["VIVA_BANK_PATH"] = os.pathsep.join(p for p in (extra, os.environ.get("VIVA_BANK_PATH", "")) if p)
     os.environ["VIVA_SERVE_MULTI_USER"] = "1" if multi_user else ""
     os.environ["VIVA_SERVE_HTTPS_COOKIES"] = "1" if https_cookies else ""
+    os.environ.setdefault("VIVA_ONNX_THREADS", "1")  # one model thread per worker: N workers share the cores
     click.echo(f"viva is serving on http://{host}:{port} with {workers} workers — press Ctrl-C to stop", err=True)
     uvicorn.run(
         "viva.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning"
