@@ -2,8 +2,7 @@
 
     python -m benchmarks.web.run            # writes benchmarks/results/web.{md,json}
 
-Each run starts `uvicorn viva.web.app:create_app --factory --workers 4` (what `viva serve` serves, in four worker
-processes) on a fresh database, SQLite then PostgreSQL (a throwaway server from Debian's binaries, tests/postgres.py),
+Each run starts `viva serve --workers 4` (four worker processes sharing the database, one ONNX thread each) on a fresh database, SQLite then PostgreSQL (a throwaway server from Debian's binaries, tests/postgres.py),
 and lets USERS simulated candidates take one interview each, all at once: start, read the state, answer briefly (the
 offline grader then asks a follow-up), answer the follow-up or move on, then the second question, the history and
 the transcript. The grader is viva's real offline one (an ONNX sentence-embedding model in every worker): the app
@@ -121,8 +120,7 @@ def workers(database_url: str | None) -> Iterator[str]:
         [sys.executable, "-c", "from viva.store import open_store; open_store().close()"], env=env, check=True
     )
     port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "viva.web.app:create_app", "--factory"]
-    command += ["--workers", str(WORKERS), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command = [sys.executable, "-m", "viva", "serve", "--workers", str(WORKERS), "--port", str(port)]
     server = subprocess.Popen(command, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
