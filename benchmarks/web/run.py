@@ -3,10 +3,11 @@
     python -m benchmarks.web.run            # writes benchmarks/results/web.{md,json}
 
 Each run starts `viva serve --workers 4` (four worker processes sharing the database, one ONNX thread each) on a
-fresh database, SQLite then PostgreSQL (a throwaway server from Debian's binaries, tests/postgres.py), and lets USERS simulated candidates take one interview each, all at once: start, read the state, answer briefly (the
-offline grader then asks a follow-up), answer the follow-up or move on, then the second question, the history and
-the transcript. The grader is viva's real offline one (an ONNX sentence-embedding model in every worker): the app
-has no setting for a cheaper grader, and no LLM is configured. Bounded: one interview per user, a hard stop per run.
+fresh database, SQLite then PostgreSQL (a throwaway server from Debian's binaries, tests/postgres.py), and lets USERS
+simulated candidates take one interview each, all at once: start, read the state, answer briefly (the offline grader
+then asks a follow-up), answer the follow-up or move on, then the second question, the history and the transcript.
+The grader is viva's real offline one (an ONNX sentence-embedding model in every worker): the app has no setting for
+a cheaper grader, and no LLM is configured. Bounded: one interview per user, a hard stop per run.
 """
 
 from __future__ import annotations
