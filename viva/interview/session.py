@@ -86,7 +86,8 @@ class Session:
         for event in stored:
             session._apply(event.kind, event.text, (event.elapsed_ms or 0) / 1000 or None)
         session.replaying = False
-        records.set_status(store, row.id, "active")
+        if row.status != "active":  # a write on every rebuild would serialise readers behind the database lock
+            records.set_status(store, row.id, "active")
         return session
 
     # -- actions: store first, then act ------------------------------------------------------------------------

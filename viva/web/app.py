@@ -101,9 +101,11 @@ def create_app(
 
 def _grader(grader: Grader | GradeFn | None, store: Store) -> Grader:
     if grader is None:
+        from viva.config import home
         from viva.llm.service import grader_for
+        from viva.web.gate import GatedGrader
 
-        return grader_for(store=store)
+        return GatedGrader(grader_for(store=store), home() / "locks")
     if isinstance(grader, Grader):
         return grader
     return FunctionGrader(grader, getattr(grader, "__name__", "function"))

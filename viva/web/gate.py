@@ -1,0 +1,44 @@
+"""At most N gradings at once on this host, across every worker process.
+
+Grading is the one CPU-heavy step (a sentence-embedding model). Left unbounded, a burst of answers takes every core and
+every other request — reading a session, the history — queues behind it. With a gate of (cores - 1) slots, one core
+stays free for the rest. The slots are lock files in the user dir, so separate `viva serve` workers share them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from viva.bank.schema import Question
+from viva.grading.result import Grade
+from viva.web.service import Grader
+
+
+def default_slots() -> int:
+    configured = os.environ.get("VIVA_GRADING_SLOTS")
+    return max(1, int(configured)) if configured else max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass
+class GatedGrader:
+    inner: Grader
+    folder: Path
+    slots: int = field(default_factory=default_slots)
+    _next: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def grade(self, question: Question, answer: str) -> Grade:
+        with self._lock:
+            slot, self._next = self._next % self.slots, self._next + 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / f"grading-{slot}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+            return self.inner.grade(question, answer)
