@@ -169,7 +169,7 @@ class Interview:
         return Outcome(turn, None, finished_question=True, finished_interview=self.finished)
 
     def _start_next(self) -> None:
-        if len(self.turns) >= self._length():
+        if len(self.turns) >= self.plan.total:
             return
         question = self._pick()
         if question is None:
@@ -179,9 +179,6 @@ class Interview:
         self.turns.append(
             Turn(question, number, [first], time_budget_s=self.plan.time_budget_s, hint_penalty=self.plan.hint_penalty)
         )
-
-    def _length(self) -> int:
-        return len(self.plan.question_ids) if self.plan.question_ids else self.plan.questions
 
     def _pick(self) -> Question | None:
         while self._forced:

@@ -24,6 +24,11 @@ class Plan:
     question_ids: tuple[str, ...] = ()  # a fixed list (spaced review), asked in this order
     hint_penalty: float = 10.0  # points off the question's score per hint
 
+    @property
+    def total(self) -> int:
+        """How many questions the interview asks: the fixed list's length, or `questions`."""
+        return len(self.question_ids) or self.questions
+
     def to_json(self) -> dict[str, object]:
         return {
             "areas": list(self.areas),

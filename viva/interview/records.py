@@ -125,14 +125,15 @@ def set_event_grade(store: Store, session_id: str, seq: int, grade: dict[str, An
         )
 
 
-def save_attempt(store: Store, a: AttemptRow, bank_version: str, grader: str, user_id: str = LOCAL_USER) -> None:
+def save_attempt(store: Store, a: AttemptRow, bank_version: str, grader: str, user_id: str = LOCAL_USER) -> bool:
+    """Store the attempt unless this session already has one for the question; True when it was stored."""
     with store.engine.begin() as conn:
         exists = conn.execute(
             text("SELECT 1 FROM attempts WHERE session_id = :s AND question_id = :q"),
             {"s": a.session_id, "q": a.question_id},
         ).first()
         if exists:
-            return
+            return False
         conn.execute(
             text(
                 "INSERT INTO attempts (id, session_id, user_id, question_id, area, topic, difficulty, score, skipped, "
@@ -157,6 +158,7 @@ def save_attempt(store: Store, a: AttemptRow, bank_version: str, grader: str, us
                 "c": a.created_at,
             },
         )
+    return True
 
 
 def set_status(store: Store, session_id: str, status: str) -> None:

@@ -194,11 +194,9 @@ class Session:
             utc_now(),
             turn.grade.model_dump(mode="json") if turn.grade else None,
         )
-        already = {a.question_id for a in records.attempts(self.store, self.user_id, self.id)}
-        if q.id in already:
-            return
-        records.save_attempt(self.store, attempt, self.bank.version, self.grader_name, self.user_id)
-        schedule(self.store, q.id, turn.score, turn.skipped, self.user_id)
+        # Replaying a stored session finishes its questions again: only a new attempt is scheduled for review.
+        if records.save_attempt(self.store, attempt, self.bank.version, self.grader_name, self.user_id):
+            schedule(self.store, q.id, turn.score, turn.skipped, self.user_id)
 
     def _current(self) -> tuple[Turn, Exchange]:
         turn, exchange = self.engine.current, self.engine.prompt

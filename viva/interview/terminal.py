@@ -91,7 +91,7 @@ class TerminalInterview:
         plan = self.session.engine.plan
         level = LEVEL[plan.difficulty] if plan.difficulty else "adaptive"
         areas = "all seven areas" if len(plan.areas) == len(AREAS) else ", ".join(plan.areas)
-        total = len(plan.question_ids) or plan.questions
+        total = plan.total
         self.console.print(
             Panel(
                 f"{total} questions · {areas} · difficulty {level}\n"
@@ -107,7 +107,7 @@ class TerminalInterview:
         turn, exchange = self.session.engine.current, self.session.engine.prompt
         assert turn is not None and exchange is not None
         q = turn.question
-        total = len(self.session.engine.plan.question_ids) or self.session.engine.plan.questions
+        total = self.session.engine.plan.total
         if exchange.kind == "question":
             title = (
                 f"Question {turn.number} of {total} · {AREAS[q.area].title} · {q.topic} · {LEVEL[int(q.difficulty)]}"

@@ -181,7 +181,7 @@ def current(session: Session, shown_at: str | None) -> Current | None:
         waited = max(0.0, (datetime.now(UTC) - datetime.fromisoformat(shown_at)).total_seconds())
     return Current(
         number=turn.number,
-        total=len(plan.question_ids) or plan.questions,
+        total=plan.total,
         position=f"{turn.number}.{len(turn.exchanges)}",
         question=question_info(turn.question),
         prompt_kind=prompt.kind,
