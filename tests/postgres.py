@@ -12,18 +12,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.net import free_port
+
 BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _bin(name: str) -> str | None:
     found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
     return str(found[-1]) if found else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -37,7 +33,7 @@ def postgres_server() -> Iterator[str | None]:
         yield None
         return
     root = Path(tempfile.mkdtemp(prefix="viva-pg-"))
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
     as_postgres: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         shutil.chown(root, "postgres")

