@@ -31,6 +31,9 @@ class GatedGrader:
     _next: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+
     @property
     def name(self) -> str:
         return self.inner.name
@@ -38,7 +41,6 @@ class GatedGrader:
     def grade(self, question: Question, answer: str) -> Grade:
         with self._lock:
             slot, self._next = self._next % self.slots, self._next + 1
-        self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / f"grading-{slot}.lock").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
             return self.inner.grade(question, answer)
