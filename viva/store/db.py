@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from viva.errors import Problem, VivaError
 from viva.store.migrations import MIGRATIONS, Migration
+
+READ_ONLY = "viva_read_only"  # an execution option: this connection never writes (see Store.read)
 
 
 def utc_now() -> str:
@@ -62,8 +64,13 @@ class Store:
             applied.append(migration.name)
         return applied
 
+    def read(self) -> Connection:
+        """A connection for queries that only read. On SQLite it begins a plain (deferred) transaction instead of
+        taking the write lock, so with WAL readers never queue behind writers. Use `engine.begin()` to write."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
+
     def get_meta(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             value = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
         return None if value is None else str(value)
 
@@ -92,10 +99,12 @@ def _engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
+        def _begin(conn: Connection) -> None:
             # IMMEDIATE takes the write lock up front: with a deferred BEGIN, two writers that both read first
             # deadlock on the upgrade and SQLite fails one at once ("database is locked") instead of waiting.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection that only reads needs no lock at all (WAL gives it a snapshot).
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

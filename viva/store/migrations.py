@@ -147,4 +147,10 @@ MIGRATIONS: list[Migration] = [
         )""",
         ),
     ),
+    Migration(
+        "0005_attempts_by_session",
+        # A session's attempts are read on every transcript and checked on every finished question; without this
+        # index each of those scans every user's attempts.
+        _sql("CREATE INDEX attempts_session ON attempts (session_id, question_id)"),
+    ),
 ]
