@@ -165,6 +165,23 @@ def test_weak_topics_from_history_are_preferred(bank):
     assert picks["prompt-injection"] == max(picks.values())
 
 
+def test_history_is_read_only_when_a_question_is_picked_freely(bank):
+    reads = []
+
+    def history() -> History:
+        reads.append(1)
+        return History()
+
+    asked = [q.id for q in bank if q.area == "safety"][:2]
+    replayed = Interview(Plan(seed=1, questions=2), bank, keyword_grade, history, forced=list(asked))
+    replayed.answer(all_points(replayed.current.question))
+    assert replayed.current.question.id == asked[1] and reads == []
+
+    fresh = Interview(Plan(seed=1, questions=2), bank, keyword_grade, history)
+    fresh.answer(all_points(fresh.current.question))
+    assert len(reads) == 1  # read once, on the first free pick, and kept
+
+
 def test_hint_returns_the_first_missed_probe_and_costs_points(bank):
     interview = make(bank, hint_penalty=10)
     question = interview.current.question

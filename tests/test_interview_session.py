@@ -66,6 +66,31 @@ def test_resume_mid_follow_up_keeps_hints_and_pending_follow_up(bank):
     assert [e.kind for e in records.events(store, session.id)] == ["ask", "hint", "question"]  # replay adds none
 
 
+def test_a_session_sees_the_history_from_before_it_started_however_often_it_is_rebuilt(bank):
+    store, earlier = start(bank, questions=1)
+    earlier.skip()
+    earlier_question = earlier.turns[0].question.id
+    _, session = start(bank, questions=3)
+    session.answer(all_points(session.engine.current.question))
+    live = session.engine.history
+
+    rebuilt = Session.resume(store, bank, session.id, keyword_grade, "fake/1")
+    rebuilt.answer(all_points(rebuilt.engine.current.question))  # picks the third question freely
+    assert rebuilt.engine.history == live
+    assert set(live.last_score) == {earlier_question}  # not the session's own answers
+
+
+def test_resume_replays_stored_grades_instead_of_grading_again(bank):
+    store, session = start(bank)
+    session.answer(all_points(session.engine.current.question))
+
+    def no_grading(question, text):
+        raise AssertionError("a stored answer was graded again")
+
+    resumed = Session.resume(store, bank, session.id, no_grading, "fake/1")
+    assert resumed.turns[0].grade == session.turns[0].grade
+
+
 def test_finished_session_cannot_be_resumed(bank):
     store, session = start(bank, questions=1)
     session.answer(all_points(session.engine.current.question))

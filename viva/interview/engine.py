@@ -87,13 +87,14 @@ class Interview:
         plan: Plan,
         bank: Bank,
         grade_fn: GradeFn,
-        history: History | None = None,
+        history: History | Callable[[], History] | None = None,
         forced: list[str] | None = None,
     ) -> None:
         self.plan = plan
         self.bank = bank
         self.grade_fn = grade_fn
-        self.history = history or History()
+        # A function is called the first time a question is picked freely: replaying stored answers never needs it.
+        self._history = history or History()
         self.turns: list[Turn] = []
         self.level = plan.difficulty or 2
         self._forced = list(forced or [])  # question ids to ask first, in order (replaying a stored session)
@@ -112,6 +113,12 @@ class Interview:
     @property
     def finished(self) -> bool:
         return self.current is None
+
+    @property
+    def history(self) -> History:
+        if not isinstance(self._history, History):
+            self._history = self._history()
+        return self._history
 
     @property
     def asked(self) -> set[str]:

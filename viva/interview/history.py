@@ -49,7 +49,7 @@ class SessionSummary:
 def summaries(store: Store, user_id: str = records.LOCAL_USER, limit: int = 50) -> list[SessionSummary]:
     """Sessions newest first, each with how many questions were answered and their mean score."""
     by_session: dict[str, list[records.AttemptRow]] = defaultdict(list)
-    for a in records.attempts(store, user_id):
+    for a in records.attempts(store, user_id, grades=False):
         by_session[a.session_id].append(a)
     out = []
     for s in records.list_sessions(store, user_id, limit):

@@ -26,6 +26,7 @@ class SessionRow:
     grader: str
     created_at: str
     updated_at: str
+    last_seq: int  # the number of its latest event (0: none yet); events are only ever appended
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,15 @@ def new_id() -> str:
 
 
 def create_session(
-    store: Store, kind: str, plan: dict[str, Any], bank_version: str, grader: str, user_id: str = LOCAL_USER
+    store: Store,
+    kind: str,
+    plan: dict[str, Any],
+    bank_version: str,
+    grader: str,
+    user_id: str = LOCAL_USER,
+    at: str | None = None,
 ) -> str:
-    session_id, now = new_id(), utc_now()
+    session_id, now = new_id(), at or utc_now()
     with store.engine.begin() as conn:
         conn.execute(
             text(
@@ -90,8 +97,10 @@ def add_event(
     prompt: str = "",
     body: str = "",
     elapsed_ms: int | None = None,
+    at: str | None = None,
 ) -> int:
     """Append one event and commit it before anything else happens: an answer is never lost to a crash."""
+    at = at or utc_now()
     with store.engine.begin() as conn:
         seq = conn.execute(
             text("SELECT COALESCE(MAX(seq), 0) + 1 FROM answers WHERE session_id = :s"), {"s": session_id}
@@ -110,10 +119,10 @@ def add_event(
                 "p": prompt,
                 "x": body,
                 "e": elapsed_ms,
-                "t": utc_now(),
+                "t": at,
             },
         )
-        conn.execute(text("UPDATE sessions SET updated_at = :t WHERE id = :s"), {"t": utc_now(), "s": session_id})
+        conn.execute(text("UPDATE sessions SET updated_at = :t WHERE id = :s"), {"t": at, "s": session_id})
     return int(seq)
 
 
@@ -169,10 +178,15 @@ def set_status(store: Store, session_id: str, status: str) -> None:
         )
 
 
+# Every session row comes with its latest event's number: one index lookup, and callers that keep a rebuilt session
+# in memory compare it to know whether anyone has added an event since.
+_SESSIONS = "SELECT s.*, (SELECT MAX(a.seq) FROM answers a WHERE a.session_id = s.id) AS last_seq FROM sessions s"
+
+
 def get_session(store: Store, session_id: str, user_id: str = LOCAL_USER) -> SessionRow:
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         row = (
-            conn.execute(text("SELECT * FROM sessions WHERE id = :s AND user_id = :u"), {"s": session_id, "u": user_id})
+            conn.execute(text(f"{_SESSIONS} WHERE s.id = :s AND s.user_id = :u"), {"s": session_id, "u": user_id})
             .mappings()
             .first()
         )
@@ -182,12 +196,12 @@ def get_session(store: Store, session_id: str, user_id: str = LOCAL_USER) -> Ses
 
 
 def latest_unfinished(store: Store, user_id: str = LOCAL_USER) -> SessionRow | None:
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         row = (
             conn.execute(
                 text(
-                    "SELECT * FROM sessions WHERE user_id = :u AND status IN ('active', 'paused') "
-                    "ORDER BY updated_at DESC LIMIT 1"
+                    f"{_SESSIONS} WHERE s.user_id = :u AND s.status IN ('active', 'paused') "
+                    "ORDER BY s.updated_at DESC LIMIT 1"
                 ),
                 {"u": user_id},
             )
@@ -198,10 +212,10 @@ def latest_unfinished(store: Store, user_id: str = LOCAL_USER) -> SessionRow | N
 
 
 def list_sessions(store: Store, user_id: str = LOCAL_USER, limit: int = 50) -> list[SessionRow]:
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         rows = (
             conn.execute(
-                text("SELECT * FROM sessions WHERE user_id = :u ORDER BY created_at DESC LIMIT :n"),
+                text(f"{_SESSIONS} WHERE s.user_id = :u ORDER BY s.created_at DESC LIMIT :n"),
                 {"u": user_id, "n": limit},
             )
             .mappings()
@@ -211,7 +225,7 @@ def list_sessions(store: Store, user_id: str = LOCAL_USER, limit: int = 50) -> l
 
 
 def events(store: Store, session_id: str) -> list[EventRow]:
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         rows = (
             conn.execute(text("SELECT * FROM answers WHERE session_id = :s ORDER BY seq"), {"s": session_id})
             .mappings()
@@ -232,26 +246,62 @@ def events(store: Store, session_id: str) -> list[EventRow]:
     ]
 
 
-def attempts(store: Store, user_id: str = LOCAL_USER, session_id: str | None = None) -> list[AttemptRow]:
-    query = "SELECT * FROM attempts WHERE user_id = :u" + (" AND session_id = :s" if session_id else "")
-    with store.engine.connect() as conn:
-        rows = conn.execute(text(query + " ORDER BY created_at"), {"u": user_id, "s": session_id}).mappings().all()
-    return [
-        AttemptRow(
-            r["session_id"],
-            r["question_id"],
-            r["area"],
-            r["topic"],
-            r["difficulty"],
-            float(r["score"]),
-            bool(r["skipped"]),
-            r["hints"],
-            r["follow_ups"],
-            r["created_at"],
-            json.loads(r["grade_json"]) if r["grade_json"] else None,
-        )
-        for r in rows
-    ]
+# Every column of `attempts` but the stored grade.
+_ATTEMPT_COLUMNS = (
+    "session_id",
+    "question_id",
+    "area",
+    "topic",
+    "difficulty",
+    "score",
+    "skipped",
+    "hints",
+    "follow_ups",
+    "created_at",
+)
+
+
+def attempts(
+    store: Store,
+    user_id: str = LOCAL_USER,
+    session_id: str | None = None,
+    *,
+    grades: bool = True,
+    before: str | None = None,
+) -> list[AttemptRow]:
+    """A user's attempts, oldest first: of one session, or those made before a moment. `grades=False` leaves out
+    each attempt's stored grade, which is most of a row's size and of the time it takes to read."""
+    columns = "*" if grades else ", ".join(_ATTEMPT_COLUMNS)
+    query = f"SELECT {columns} FROM attempts WHERE user_id = :u"
+    query += " AND session_id = :s" if session_id else ""
+    query += " AND created_at < :b" if before else ""
+    with store.read() as conn:
+        rows = conn.execute(text(query + " ORDER BY created_at"), {"u": user_id, "s": session_id, "b": before})
+        return [_attempt(r) for r in rows.mappings()]
+
+
+def _attempt(r: Any) -> AttemptRow:
+    grade = r.get("grade_json")
+    return AttemptRow(
+        r["session_id"],
+        r["question_id"],
+        r["area"],
+        r["topic"],
+        r["difficulty"],
+        float(r["score"]),
+        bool(r["skipped"]),
+        r["hints"],
+        r["follow_ups"],
+        r["created_at"],
+        json.loads(grade) if grade else None,
+    )
+
+
+def attempted(store: Store, session_id: str) -> set[str]:
+    """The questions a session has a stored attempt for."""
+    with store.read() as conn:
+        rows = conn.execute(text("SELECT question_id FROM attempts WHERE session_id = :s"), {"s": session_id})
+        return {r[0] for r in rows}
 
 
 def _session(r: Any) -> SessionRow:
@@ -265,4 +315,5 @@ def _session(r: Any) -> SessionRow:
         r["grader"],
         r["created_at"],
         r["updated_at"],
+        r["last_seq"] or 0,
     )
