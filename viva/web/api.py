@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 
 from viva.bank.schema import AreaId
 from viva.web.deps import CoachDep, UserDep
+from viva.web.gate import in_grading_threads
 from viva.web.models import (
     ActionRequest,
     ActionResult,
@@ -74,9 +75,9 @@ def get_feedback(session_id: SessionId, number: Annotated[int, Path(ge=1)], coac
     responses={**_ACTION, 413: {"model": ProblemOut, "description": "The answer is over the limit"}},
     tags=["interviews"],
 )
-def answer(session_id: SessionId, request: AnswerRequest, coach: CoachDep, user: UserDep) -> ActionResult:
+async def answer(session_id: SessionId, request: AnswerRequest, coach: CoachDep, user: UserDep) -> ActionResult:
     """Answer the current question or follow-up. Either a follow-up comes back, or the question's feedback."""
-    return coach.answer(session_id, request, user)
+    return await in_grading_threads(lambda: coach.answer(session_id, request, user))
 
 
 @router.post("/sessions/{session_id}/hint", responses=_ACTION, tags=["interviews"])

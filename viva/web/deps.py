@@ -11,7 +11,7 @@ from viva.web.service import Coach
 from viva.web.signin import multi_user, require_login
 
 
-def get_coach(request: Request) -> Coach:
+async def get_coach(request: Request) -> Coach:  # async: a plain function would take a thread per request
     coach: Coach = request.app.state.coach
     return coach
 

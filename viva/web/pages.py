@@ -15,9 +15,10 @@ from viva.interview import records
 from viva.interview.plan import MAX_ANSWER_CHARS
 from viva.web.charts import trend_svg
 from viva.web.deps import CoachDep, UserDep
+from viva.web.gate import in_grading_threads
 from viva.web.models import ActionResult, AnswerRequest, SessionState, StartRequest
 from viva.web.render import render
-from viva.web.service import TooLarge
+from viva.web.service import Coach, TooLarge
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Form = dict[str, list[str]]
@@ -115,7 +116,11 @@ def _after(result: ActionResult) -> Response:
 
 
 @router.post("/interview/{session_id}/answer")
-def answer(request: Request, session_id: str, form: FormDep, coach: CoachDep, user: UserDep) -> Response:
+async def answer(request: Request, session_id: str, form: FormDep, coach: CoachDep, user: UserDep) -> Response:
+    return await in_grading_threads(lambda: _answer(request, session_id, form, coach, user))
+
+
+def _answer(request: Request, session_id: str, form: Form, coach: Coach, user: str) -> Response:
     text = _one(form, "answer").replace("\r\n", "\n")
     try:
         body = AnswerRequest(

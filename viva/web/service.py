@@ -1,10 +1,14 @@
-"""What the web app does, for the pages and the API alike. Nothing that matters is kept in memory: each request
-rebuilds its session from the store (`Session.resume`), so any worker can serve any request."""
+"""What the web app does, for the pages and the API alike. Nothing that matters is kept in memory: a request
+rebuilds its session from the store (`Session.replay`) unless this process still holds it, unchanged since, in its
+`SessionCache`, so any worker can serve any request."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -23,7 +27,7 @@ from viva.interview.history import summaries
 from viva.interview.plan import MAX_ANSWER_CHARS, Plan, job_weights
 from viva.interview.session import Session
 from viva.interview.transcript import session_record
-from viva.store.db import Store, utc_now
+from viva.store.db import Store
 from viva.web import views
 from viva.web.models import (
     ActionResult,
@@ -43,8 +47,6 @@ from viva.web.models import (
     StartRequest,
 )
 
-ANSWER_KINDS = ("question", "follow_up")
-SHOWN_KINDS = ("ask", *ANSWER_KINDS)  # events after which a new prompt is on screen
 REVIEW_QUESTIONS = 10
 T = TypeVar("T")
 
@@ -81,19 +83,29 @@ class FunctionGrader:
 
 
 @dataclass
-class StoredGrades:
-    """Replays the grade stored with each answer, in order, so rebuilding a session never grades again (nor calls
-    an LLM judge); an answer whose grade was never stored (the grader crashed) is graded now."""
+class SessionCache:
+    """Sessions this process has rebuilt, kept between requests (least recently used dropped first): rebuilding one
+    replays all its events. The database stays the only truth: an entry is used only while the session's latest
+    stored event is still the one it has applied, which any worker adding an event changes. A request takes its
+    entry out while it works and puts it back only when it succeeded, so no two requests share one, and one that
+    failed half-way never leaves a half-changed session behind."""
 
-    grade_fn: GradeFn
-    stored: list[dict[str, Any] | None] = field(default_factory=list)
+    size: int = 500
+    _entries: OrderedDict[str, Session] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def __call__(self, question: Question, answer: str) -> Grade:
-        if self.stored:
-            grade = self.stored.pop(0)
-            if grade is not None:
-                return Grade.model_validate(grade)
-        return self.grade_fn(question, answer)
+    def take(self, row: records.SessionRow) -> Session | None:
+        with self._lock:
+            session = self._entries.pop(row.id, None)
+        return session if session is not None and session.last_seq == row.last_seq else None
+
+    def put(self, session: Session) -> None:
+        if session.engine.finished:
+            return
+        with self._lock:
+            self._entries[session.id] = session
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def check_size(what: str, value: str, limit: int = MAX_ANSWER_CHARS) -> None:
@@ -106,6 +118,10 @@ class Coach:
     store: Store
     bank: Bank
     grader: Grader
+    sessions: SessionCache = field(default_factory=SessionCache)
+
+    def __post_init__(self) -> None:
+        self.bank_version = self.bank.version  # a hash of the whole bank; the bank does not change while serving
 
     # -- health ------------------------------------------------------------------------------------------------
     def check_database(self) -> None:
@@ -125,11 +141,10 @@ class Coach:
             seed=request.seed if request.seed is not None else random.SystemRandom().randrange(2**31),
             weights=job_weights(request.job_description, self.bank, areas) if request.job_description.strip() else {},
         )
-        session = Session.start(self.store, self.bank, plan, self.grader.grade, self.grader.name, "interview", user_id)
-        return self._state(session, utc_now())
+        return self._started(plan, "interview", user_id)
 
     def review_queue(self, user_id: str) -> ReviewQueue:
-        last = {a.question_id: a.score for a in records.attempts(self.store, user_id)}
+        last = {a.question_id: a.score for a in records.attempts(self.store, user_id, grades=False)}
         due = [q for q in due_questions(self.store, user_id) if q in self.bank.questions]
         return ReviewQueue(
             due=[
@@ -142,15 +157,13 @@ class Coach:
         due = [d.question.id for d in self.review_queue(user_id).due][:limit]
         if not due:
             raise Conflict("nothing is due for review; answer some questions in an interview first")
-        plan = Plan(question_ids=tuple(due), seed=0)
-        session = Session.start(self.store, self.bank, plan, self.grader.grade, self.grader.name, "review", user_id)
-        return self._state(session, utc_now())
+        return self._started(Plan(question_ids=tuple(due), seed=0), "review", user_id)
 
     def state(self, session_id: str, user_id: str) -> SessionState:
         row = self._row(session_id, user_id)
         if row.status == "finished":
             plan = Plan.from_json(row.plan)
-            done = len(records.attempts(self.store, user_id, session_id))
+            done = len(records.attempts(self.store, user_id, session_id, grades=False))
             return SessionState(
                 id=row.id,
                 kind=row.kind,
@@ -161,27 +174,28 @@ class Coach:
                 finished=True,
                 current=None,
             )
-        session, shown_at = self._resume(session_id, user_id)
-        return self._state(session, shown_at)
+        with self._session(session_id, user_id) as session:
+            return self._state(session)
 
     def answer(self, session_id: str, request: AnswerRequest, user_id: str) -> ActionResult:
         check_size("the answer", request.text)
         return self._act(session_id, user_id, request.position, lambda s: s.answer(request.text, request.elapsed_s))
 
     def hint(self, session_id: str, position: str | None, user_id: str) -> ActionResult:
-        session, shown_at = self._resume(session_id, user_id, position)
-        hint = self._guarded(session.hint)
-        return ActionResult(state=self._state(session, shown_at), hint=hint)
+        with self._session(session_id, user_id, position) as session:
+            hint = self._guarded(session.hint)
+            return ActionResult(state=self._state(session), hint=hint)
 
     def skip(self, session_id: str, position: str | None, user_id: str) -> ActionResult:
         return self._act(session_id, user_id, position, Session.skip)
 
     def move_on(self, session_id: str, position: str | None, user_id: str) -> ActionResult:
-        session, _ = self._resume(session_id, user_id, position)
-        prompt = session.engine.prompt
-        if prompt is None or prompt.kind != "follow_up":
-            raise Conflict("there is no follow-up to leave: answer the question, or skip it")
-        return self._finish(session, self._guarded(session.move_on), user_id)
+        with self._session(session_id, user_id, position) as session:
+            prompt = session.engine.prompt
+            if prompt is None or prompt.kind != "follow_up":
+                self.sessions.put(session)  # untouched
+                raise Conflict("there is no follow-up to leave: answer the question, or skip it")
+            return self._finish(session, self._guarded(session.move_on), user_id)
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def detail(self, session_id: str, user_id: str) -> SessionDetail:
@@ -211,7 +225,7 @@ class Coach:
         return [SessionSummaryOut(**s.to_json()) for s in summaries(self.store, user_id)]
 
     def progress(self, user_id: str) -> ProgressOut:
-        report = progress(records.attempts(self.store, user_id))
+        report = progress(records.attempts(self.store, user_id, grades=False))
         return ProgressOut(
             attempts=report.attempts,
             areas=[StandingOut(**vars(s)) for s in report.areas],
@@ -248,52 +262,65 @@ class Coach:
         self._row(session_id, user_id)
         return session_record(self.store, session_id, user_id)
 
-    def _resume(self, session_id: str, user_id: str, position: str | None = None) -> tuple[Session, str | None]:
+    def _started(self, plan: Plan, kind: str, user_id: str) -> SessionState:
+        grader = self.grader
+        session = Session.start(
+            self.store, self.bank, plan, grader.grade, grader.name, kind, user_id, bank_version=self.bank_version
+        )
+        self.sessions.put(session)
+        return self._state(session)
+
+    @contextmanager
+    def _session(self, session_id: str, user_id: str, position: str | None = None) -> Iterator[Session]:
+        """The session, from this process's cache when nobody has changed it since, else rebuilt; back into the cache
+        once the caller's block has succeeded."""
         row = self._row(session_id, user_id)
         if row.status == "finished":
             raise Conflict(f"session {session_id} is finished; start a new interview")
-        events = records.events(self.store, session_id)
-        replay = StoredGrades(self.grader.grade, [e.grade for e in events if e.kind in ANSWER_KINDS])
+        session = self.sessions.take(row) or self._rebuild(row)
+        if row.status != "active":
+            records.set_status(self.store, row.id, "active")  # paused in the terminal, continued here
+        now = views.current(session, None)
+        if position is not None and (now is None or now.position != position):
+            self.sessions.put(session)  # untouched
+            raise Conflict(
+                f"session {session_id} has moved on since that page was shown (you sent position {position}, "
+                f"it is at {now.position if now else 'the end'}); reload to see where it is"
+            )
+        yield session
+        self.sessions.put(session)
+
+    def _rebuild(self, row: records.SessionRow) -> Session:
         try:
-            session = Session.resume(self.store, self.bank, session_id, replay, self.grader.name, user_id)
+            return Session.replay(
+                self.store, self.bank, row, self.grader.grade, self.grader.name, bank_version=self.bank_version
+            )
         except VivaError as e:
             raise Conflict(e.message) from None
-        shown_at = next((e.created_at for e in reversed(events) if e.kind in SHOWN_KINDS), None)
-        if position is not None:
-            now = views.current(session, None)
-            if now is None or now.position != position:
-                raise Conflict(
-                    f"session {session_id} has moved on since that page was shown (you sent position {position}, "
-                    f"it is at {now.position if now else 'the end'}); reload to see where it is"
-                )
-        return session, shown_at
 
     def _act(
         self, session_id: str, user_id: str, position: str | None, action: Callable[[Session], Outcome]
     ) -> ActionResult:
-        session, _ = self._resume(session_id, user_id, position)
-        return self._finish(session, self._guarded(lambda: action(session)), user_id)
+        with self._session(session_id, user_id, position) as session:
+            return self._finish(session, self._guarded(lambda: action(session)), user_id)
 
     def _finish(self, session: Session, outcome: Outcome, user_id: str) -> ActionResult:
         finished = None
         if outcome.finished_question:
             finished = self.feedback(session.id, outcome.turn.number, user_id)
-        # The next prompt is on screen from now on.
-        state = self._state(session, utc_now())
-        return ActionResult(state=state, follow_up=outcome.follow_up, feedback=finished)
+        return ActionResult(state=self._state(session), follow_up=outcome.follow_up, feedback=finished)
 
-    def _state(self, session: Session, shown_at: str | None) -> SessionState:
-        row = self._row(session.id, session.user_id)
+    def _state(self, session: Session) -> SessionState:
         plan = session.engine.plan
         return SessionState(
             id=session.id,
-            kind=row.kind,
-            status=row.status,
-            created_at=row.created_at,
+            kind=session.kind,
+            status=session.status,
+            created_at=session.created_at,
             total=plan.total,
             done=sum(t.done for t in session.turns),
             finished=session.engine.finished,
-            current=views.current(session, shown_at),
+            current=views.current(session, session.shown_at),
         )
 
     @staticmethod
