@@ -92,6 +92,10 @@ def _engine(url: str) -> Engine:
             # WAL lets a reader (viva history) run while an interview writes; foreign keys are off by default in SQLite.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL syncs at checkpoints instead of on every commit: a committed answer survives viva or
+            # the terminal dying, and only a power cut or OS crash can lose the last moments (never corrupting the
+            # file). FULL made every write hold the one write lock through an fsync, which queued all writers.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")  # under load, wait for the write lock rather than fail
             cursor.close()
