@@ -175,3 +175,18 @@ def test_corrupted_database_is_reported_not_reset(isolated_home, tmp_path):
 def test_resume_with_nothing_to_resume():
     result = CliRunner().invoke(cli, ["interview", "--resume", "--answers", "/dev/null"])
     assert result.exit_code == 2 and "no unfinished interview" in result.output
+
+
+def test_a_resumed_session_asks_the_pending_follow_up_in_the_interviewer_s_words(bank):
+    from viva.llm.types import ScriptedChatModel
+
+    store, session = start(bank)
+    session.interviewer = ScriptedChatModel(lambda messages: "Which part of that would you measure first?")
+    outcome = session.answer("nothing useful")
+    assert outcome.follow_up == "Which part of that would you measure first?"
+
+    resumed = Session.resume(store, bank, session.id, keyword_grade, "fake/1")
+    assert resumed.engine.prompt.prompt == outcome.follow_up
+    resumed.answer("the tokenizer")
+    asked = [e.prompt for e in records.events(store, session.id) if e.kind == "follow_up"]
+    assert asked == [outcome.follow_up]

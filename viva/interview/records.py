@@ -33,7 +33,7 @@ class SessionRow:
 class EventRow:
     seq: int
     question_id: str
-    kind: str  # question | follow_up | hint | skip | next
+    kind: str  # ask | question | follow_up | reworded | hint | skip | next
     prompt: str
     text: str
     elapsed_ms: int | None

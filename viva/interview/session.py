@@ -20,7 +20,8 @@ from viva.llm.types import ChatModel
 from viva.store.db import Store, utc_now
 
 ANSWER_KINDS = ("question", "follow_up")
-SHOWN_KINDS = ("ask", *ANSWER_KINDS)  # events after which a new prompt is on screen
+REWORDED = "reworded"  # the pending follow-up as the LLM interviewer put it (prompt); replayed in place of the probe
+SHOWN_KINDS = ("ask", REWORDED, *ANSWER_KINDS)  # events after which a new prompt is on screen
 
 
 def history_for(store: Store, user_id: str = records.LOCAL_USER, before: str | None = None) -> History:
@@ -144,7 +145,7 @@ class Session:
         session = cls(row.id, store, bank, engine, grader_name, row.user_id, replaying=True)
         session.kind, session.created_at, session.bank_version = row.kind, row.created_at, bank_version or bank.version
         for event in stored:
-            session._apply(event.kind, event.text, (event.elapsed_ms or 0) / 1000 or None)
+            session._apply(event.kind, event.text, (event.elapsed_ms or 0) / 1000 or None, event.prompt)
             session._seen(event.seq, event.kind, event.created_at)
         session.replaying, engine.grade_fn = False, grade_fn
         return session
@@ -164,10 +165,10 @@ class Session:
         seq = self._add(turn.question.id, exchange.kind, exchange.prompt, text, elapsed_ms)
         outcome = self._apply(exchange.kind, text, elapsed_s)
         assert outcome is not None
-        if outcome.follow_up is not None and self.interviewer is not None:
-            outcome = self._rephrase(outcome)
         if outcome.turn.grade is not None:
             records.set_event_grade(self.store, self.id, seq, outcome.turn.grade.model_dump(mode="json"))
+        if outcome.follow_up is not None and self.interviewer is not None:
+            outcome = self._rephrase(outcome)
         return outcome
 
     def hint(self) -> str | None:
@@ -198,9 +199,14 @@ class Session:
         return "finished" if self.engine.finished else "active"
 
     # -- internals -------------------------------------------------------------------------------------------------
-    def _apply(self, kind: str, text: str, elapsed_s: float | None) -> Outcome | None:
+    def _apply(self, kind: str, text: str, elapsed_s: float | None, prompt: str = "") -> Outcome | None:
         if kind == "ask":
             return None  # only fixes the question order on replay
+        if kind == REWORDED:
+            pending = self.engine.prompt
+            if pending is not None and pending.kind == "follow_up" and pending.answer is None:
+                pending.prompt = prompt
+            return None
         if kind == "hint":
             self.engine.hint()
             return Outcome(self.engine.turns[-1], None, False, self.engine.finished)
@@ -226,7 +232,10 @@ class Session:
         point = next(p for p in turn.question.key_points if p.id == pending.point_id)
         said = [(e.prompt, e.answer) for e in turn.exchanges if e.answer]
         assert self.interviewer is not None
-        pending.prompt = follow_up(self.interviewer, turn.question, said, point)
+        worded = follow_up(self.interviewer, turn.question, said, point)
+        if worded != pending.prompt:  # stored, so a resumed session (or another web worker) asks it the same way
+            self._add(turn.question.id, REWORDED, worded)
+            pending.prompt = worded
         return Outcome(turn, pending.prompt, outcome.finished_question, outcome.finished_interview)
 
     def _add(self, question_id: str, kind: str, prompt: str = "", body: str = "", elapsed_ms: int | None = None) -> int:

@@ -15,6 +15,7 @@ from viva.accounts import SESSION_LIFETIME
 from viva.bank.loader import Bank, load_bank
 from viva.interview import records
 from viva.interview.engine import GradeFn
+from viva.llm.types import ChatModel
 from viva.store import Store, open_store
 from viva.web import api, auth, labs, pages
 from viva.web.limits import BodyLimit
@@ -44,16 +45,18 @@ def create_app(
     grader: Grader | GradeFn | None = None,
     user_id: str = records.LOCAL_USER,
     *,
+    interviewer: ChatModel | None = None,
     multi_user: bool = False,
     https_cookies: bool = False,
     session_lifetime: timedelta = SESSION_LIFETIME,
 ) -> FastAPI:
     """The web app over one store and bank. Defaults: the user's database, the built-in bank plus user banks, and
-    the grader the CLI uses (offline, plus an LLM judge when one is configured). `multi_user`: accounts from the
+    the grader and interviewer the CLI uses (offline, plus an LLM judge and an LLM wording the follow-ups when one is
+    configured). `multi_user`: accounts from the
     store's users table, sign-in required everywhere but /login, /healthz and /static, CSRF tokens on every change;
     `https_cookies` marks the session cookie Secure even when a proxy in front speaks https and viva plain http."""
     store = store or open_store()
-    coach = Coach(store, bank or load_bank(), _grader(grader, store))
+    coach = Coach(store, bank or load_bank(), _grader(grader, store), interviewer or _configured_interviewer(store))
     # No /docs or /redoc: they load their script from a CDN, and viva works offline. The schema is at /openapi.json.
     app = FastAPI(
         title="viva",
@@ -109,6 +112,17 @@ def _grader(grader: Grader | GradeFn | None, store: Store) -> Grader:
     if isinstance(grader, Grader):
         return grader
     return FunctionGrader(grader, getattr(grader, "__name__", "function"))
+
+
+def _configured_interviewer(store: Store) -> ChatModel | None:
+    from viva.settings import llm_settings
+
+    settings = llm_settings()
+    if settings is None:
+        return None
+    from viva.llm.service import build_model
+
+    return build_model(settings, store, purpose="interviewer")
 
 
 def _handler(status: int) -> Callable[[Request, Exception], Response]:

@@ -27,6 +27,7 @@ from viva.interview.history import summaries
 from viva.interview.plan import MAX_ANSWER_CHARS, Plan, job_weights
 from viva.interview.session import Session
 from viva.interview.transcript import session_record
+from viva.llm.types import ChatModel
 from viva.store.db import Store
 from viva.web import views
 from viva.web.models import (
@@ -118,6 +119,7 @@ class Coach:
     store: Store
     bank: Bank
     grader: Grader
+    interviewer: ChatModel | None = None  # words follow-ups as an LLM interviewer; the probes when None or failing
     sessions: SessionCache = field(default_factory=SessionCache)
 
     def __post_init__(self) -> None:
@@ -267,6 +269,7 @@ class Coach:
         session = Session.start(
             self.store, self.bank, plan, grader.grade, grader.name, kind, user_id, bank_version=self.bank_version
         )
+        session.interviewer = self.interviewer
         self.sessions.put(session)
         return self._state(session)
 
@@ -292,11 +295,13 @@ class Coach:
 
     def _rebuild(self, row: records.SessionRow) -> Session:
         try:
-            return Session.replay(
+            session = Session.replay(
                 self.store, self.bank, row, self.grader.grade, self.grader.name, bank_version=self.bank_version
             )
         except VivaError as e:
             raise Conflict(e.message) from None
+        session.interviewer = self.interviewer
+        return session
 
     def _act(
         self, session_id: str, user_id: str, position: str | None, action: Callable[[Session], Outcome]
