@@ -127,7 +127,7 @@ class Coach:
 
     # -- health ------------------------------------------------------------------------------------------------
     def check_database(self) -> None:
-        with self.store.engine.connect() as conn:
+        with self.store.read() as conn:
             conn.execute(text("SELECT 1 FROM sessions LIMIT 1")).all()
 
     # -- interviews ------------------------------------------------------------------------------------------------
