@@ -119,7 +119,8 @@ class Session:
         *,
         bank_version: str | None = None,
     ) -> Session:
-        """`resume` for a session row already read; it writes nothing, not even the status."""
+        """`resume` for a session row already read, leaving its status alone. The only write is an attempt that a crash
+        kept from being stored."""
         if row.status == "finished":
             raise VivaError(
                 Problem(
