@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +90,7 @@ def _serve_workers(
     """Several processes share one database: each builds its own app from the environment (nothing else is shared,
     and nothing needs to be: every request reads its state from the database)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from viva.store import open_store
 
@@ -100,10 +103,31 @@ def _serve_workers(
     os.environ["VIVA_SERVE_MULTI_USER"] = "1" if multi_user else ""
     os.environ["VIVA_SERVE_HTTPS_COOKIES"] = "1" if https_cookies else ""
     os.environ.setdefault("VIVA_ONNX_THREADS", "1")  # one model thread per worker: N workers share the cores
-    click.echo(f"viva is serving on http://{host}:{port} with {workers} workers — press Ctrl-C to stop", err=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "viva.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning"
     )
+    listening = listening_socket(host, port)
+    click.echo(f"viva is serving on http://{host}:{port} with {workers} workers — press Ctrl-C to stop", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[listening]).run()  # what uvicorn.run does for workers > 1, with our socket
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the workers share. uvicorn's own leaves `proto` at 0; accepted connections inherit it, and asyncio
+    turns TCP_NODELAY on only for IPPROTO_TCP, so every response then waited ~40 ms for the client's delayed ACK
+    (uvicorn issue #3149)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as e:
+        sock.close()
+        raise VivaError(
+            Problem(f"{host}:{port}", f"cannot listen there ({e.strerror})", "choose another --port or --host")
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def app_from_env() -> FastAPI:
