@@ -69,3 +69,20 @@ def test_users_are_isolated(store):
     with pytest.raises(VivaError):
         records.get_session(store, mine.id, user_id="bob")
     assert records.list_sessions(store, user_id="bob") == []
+
+
+def test_concurrent_reviews_of_one_card_all_land_on_postgres(store):
+    """Two sessions of one user finishing the same question at once used to collide on the primary key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fsrs import Card
+    from sqlalchemy import text
+
+    from viva.coach.review import schedule
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: schedule(store, "q.same", 80.0), range(16)))
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT card_json FROM review_cards WHERE question_id = 'q.same'")).all()
+    assert len(rows) == 1
+    assert Card.from_json(rows[0][0]).last_review is not None

@@ -35,22 +35,30 @@ def schedule(
 ) -> datetime:
     """Review the question's card with a rating from the score; returns when it is next due."""
     now = now or datetime.now(UTC)
+    key = {"u": user_id, "q": question_id}
     with store.engine.begin() as conn:
-        row = conn.execute(
-            text("SELECT card_json FROM review_cards WHERE user_id = :u AND question_id = :q"),
-            {"u": user_id, "q": question_id},
-        ).first()
-        card = Card.from_json(row[0]) if row else Card(due=now)
-        card, _ = _SCHEDULER.review_card(card, rating_for(score, skipped), review_datetime=now)
-        conn.execute(
-            text("DELETE FROM review_cards WHERE user_id = :u AND question_id = :q"), {"u": user_id, "q": question_id}
-        )
+        # Two sessions of one user can finish the same question at once (two tabs, two workers). Make sure the row
+        # exists, then lock it, so the second review waits for and builds on the first instead of failing on the
+        # primary key or overwriting it. SQLite needs no FOR UPDATE: its writers already take the database lock.
+        fresh = Card(due=now)
         conn.execute(
             text(
                 "INSERT INTO review_cards (user_id, question_id, card_json, due_at, updated_at) "
-                "VALUES (:u, :q, :c, :d, :t)"
+                "VALUES (:u, :q, :c, :d, :t) ON CONFLICT (user_id, question_id) DO NOTHING"
             ),
-            {"u": user_id, "q": question_id, "c": card.to_json(), "d": card.due.isoformat(), "t": utc_now()},
+            key | {"c": fresh.to_json(), "d": fresh.due.isoformat(), "t": utc_now()},
+        )
+        lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+        row = conn.execute(
+            text(f"SELECT card_json FROM review_cards WHERE user_id = :u AND question_id = :q{lock}"), key
+        ).one()
+        card, _ = _SCHEDULER.review_card(Card.from_json(row[0]), rating_for(score, skipped), review_datetime=now)
+        conn.execute(
+            text(
+                "UPDATE review_cards SET card_json = :c, due_at = :d, updated_at = :t "
+                "WHERE user_id = :u AND question_id = :q"
+            ),
+            key | {"c": card.to_json(), "d": card.due.isoformat(), "t": utc_now()},
         )
     due: datetime = card.due
     return due
