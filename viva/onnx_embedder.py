@@ -17,34 +17,53 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pie
 BATCH = 32
 
 
-class OnnxEmbedder:  # implements viva.embed.TokenEmbedder
-    """A sentence-transformers model exported to ONNX: mean pooling over tokens, then L2 normalisation."""
+def onnx_threads() -> int:
+    # VIVA_ONNX_THREADS=1 suits several web workers on few cores: each worker's model would otherwise start one
+    # thread per core and they would fight over them.
+    return int(os.environ.get("VIVA_ONNX_THREADS") or 0) or min(4, os.cpu_count() or 1)
+
+
+def open_onnx(model_path: Path, tokenizer_path: Path, threads: int, max_tokens: int) -> tuple[Any, Any]:
+    """An onnxruntime CPU session and a tokenizer that truncates (longest side first for pairs) and never pads."""
+    # Imported here so `viva --help` and commands that never grade do not pay for onnxruntime.
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
+    tokenizer.no_padding()
+    return session, tokenizer
+
+
+class OnnxModel:
+    """An ONNX model file and its tokenizer, loaded on first use (once, whichever thread gets there first)."""
+
+    max_tokens = MAX_TOKENS
 
     def __init__(self, model_path: Path, tokenizer_path: Path, name: str, threads: int | None = None) -> None:
         self.name = name
         self.model_path = model_path
         self.tokenizer_path = tokenizer_path
-        # VIVA_ONNX_THREADS=1 suits several web workers on few cores: each worker's model would otherwise start one
-        # thread per core and they would fight over them.
-        self.threads = threads or int(os.environ.get("VIVA_ONNX_THREADS") or 0) or min(4, os.cpu_count() or 1)
+        self.threads = threads or onnx_threads()
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    def _load(self) -> None:
-        # Imported here so `viva --help` and commands that never grade do not pay for onnxruntime.
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+    def _ready(self) -> None:
+        with self._lock:
+            if self._session is None:
+                self._session, self._tokenizer = open_onnx(
+                    self.model_path, self.tokenizer_path, self.threads, self.max_tokens
+                )
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
-        tokenizer.enable_truncation(MAX_TOKENS)
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
+
+class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
+    """A sentence-transformers model exported to ONNX: mean pooling over tokens, then L2 normalisation."""
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._run(texts, keep_tokens=False)[0]
@@ -56,9 +75,7 @@ class OnnxEmbedder:  # implements viva.embed.TokenEmbedder
     def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[Vectors, list[Tokens]]:
         if not texts:
             return np.zeros((0, 384), np.float32), []
-        with self._lock:
-            if self._session is None:
-                self._load()
+        self._ready()
         encodings = self._tokenizer.encode_batch(list(texts))
         # Similar lengths share a batch, so little compute is spent on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))

@@ -4,7 +4,8 @@
 
 Quality: SemEval-2013 SciEntsBank and Beetle unseen-answers (2-way and 3-way macro-F1) and SAF unseen_answers
 (Pearson and Spearman against score_normalized). Baseline thresholds are tuned on each set's own train split; the
-grader's calibration was fitted on train splits only (benchmarks/grading/train.py). No test answer is used to tune.
+grader's judge model and calibration were fitted on train splits only (benchmarks/grading/finetune.py, train.py).
+No test answer is used to tune or train anything.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sklearn.metrics import f1_score
 from benchmarks.grading.baselines import rouge_l, token_overlap, whole_cosine
 from benchmarks.grading.data import ROOT, Item, load
 from viva.grading import Grade, Grader
-from viva.onnx_embedder import default_embedder
+from viva.grading.default import default_grader
 
 RESULTS = ROOT / "benchmarks" / "results"
 SEMEVAL = ("sciEntsBank", "beetle")
@@ -52,20 +53,24 @@ def tuned_threshold(train_scores: np.ndarray, train_items: Sequence[Item]) -> fl
     return float(grid[int(np.argmax(f1s))])
 
 
-def quality(grader: Grader) -> dict[str, dict[str, float]]:
+def quality(grader: Grader, plain: Grader) -> dict[str, dict[str, float]]:
     baselines: dict[str, Callable[[Sequence[Item]], np.ndarray]] = {
         "whole-answer cosine (same model)": whole_cosine(grader.embedder),
         "ROUGE-L": rouge_l,
         "reference-token overlap": token_overlap,
     }
-    ours, per_set = "viva grader (shipped, one threshold)", "viva grader (threshold per set, like the baselines)"
-    table: dict[str, dict[str, float]] = {ours: {}, per_set: {}, **{name: {} for name in baselines}}
+    ours = "viva grader (shipped, one threshold)"
+    per_set = "viva grader (threshold per set, like the baselines)"
+    no_judge = "viva grader without the judge model (embeddings only)"
+    table: dict[str, dict[str, float]] = {ours: {}, per_set: {}, no_judge: {}, **{name: {} for name in baselines}}
     for corpus in SEMEVAL:
         train, test = load(corpus, "train"), load(corpus, "test")
-        grades = grader.grade_many([(i.rubric, i.answer) for i in test])
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
-        table[ours][f"{corpus} 2-way"] = macro(two, [verdict(g, contradiction=False) for g in grades])
-        table[ours][f"{corpus} 3-way"] = macro(three, [verdict(g) for g in grades])
+        for name, g in ((ours, grader), (no_judge, plain)):
+            grades = g.grade_many([(i.rubric, i.answer) for i in test])
+            table[name][f"{corpus} 2-way"] = macro(two, [verdict(x, contradiction=False) for x in grades])
+            table[name][f"{corpus} 3-way"] = macro(three, [verdict(x) for x in grades])
+        grades = grader.grade_many([(i.rubric, i.answer) for i in test])
         # The same grader, its answer-level likelihood thresholded on this set's train split.
         threshold = tuned_threshold(likelihood(grader.grade_many([(i.rubric, i.answer) for i in train])), train)
         tuned = np.where(likelihood(grades) >= threshold, "correct", "incorrect")
@@ -80,7 +85,9 @@ def quality(grader: Grader) -> dict[str, dict[str, float]]:
     test = load("saf", "test")
     human = np.array([i.score for i in test])
     scores = np.array([g.score for g in grader.grade_many([(i.rubric, i.answer) for i in test])])
-    for name, values in [(ours, scores), (per_set, scores), *((n, f(test)) for n, f in baselines.items())]:
+    plain_scores = np.array([g.score for g in plain.grade_many([(i.rubric, i.answer) for i in test])])
+    rows = [(ours, scores), (per_set, scores), (no_judge, plain_scores), *((n, f(test)) for n, f in baselines.items())]
+    for name, values in rows:
         table[name]["SAF Pearson"] = round(float(pearsonr(values, human)[0]), 3)
         table[name]["SAF Spearman"] = round(float(spearmanr(values, human)[0]), 3)
     return table
@@ -111,9 +118,9 @@ def speed(grader: Grader) -> dict[str, float]:
 def cold_start() -> float:
     """A fresh process: import viva, load the bank and the model, grade one bank answer."""
     code = (
-        "import time; t=time.perf_counter(); from viva.bank import load_bank; from viva.grading import Grader;"
-        "from viva.onnx_embedder import default_embedder; b=load_bank(); q=next(iter(b));"
-        "Grader.for_embedder(default_embedder()).grade(q, q.model_answer); print(time.perf_counter()-t)"
+        "import time; t=time.perf_counter(); from viva.bank import load_bank;"
+        "from viva.grading.default import default_grader; b=load_bank(); q=next(iter(b));"
+        "default_grader().grade(q, q.model_answer); print(time.perf_counter()-t)"
     )
     runs = [
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
@@ -142,9 +149,9 @@ def _cores() -> int:
 
 
 def main() -> None:
-    grader = Grader.for_embedder(default_embedder())
+    grader = default_grader()
     started = time.perf_counter()
-    table = quality(grader)
+    table = quality(grader, Grader.for_embedder(grader.embedder.inner))
     speeds = speed(grader)
     text = render(table, speeds, grader.name)
     print(text)

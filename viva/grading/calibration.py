@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from viva.grading.features import FEATURES
+from viva.grading.features import FEATURES, JUDGE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -36,30 +36,58 @@ class Calibration:
     contradiction_sim: float
     off_topic_sim: float  # below this best similarity to the question and rubric, an answer is off topic
     misconception_sim: float  # at or above this, a sentence asserts a misconception
+    judge_contradiction: float = 1.1  # the judge model's P(contradictory) at or above which a point is contradicted
+    # With a judge: the embedding-only model (over FEATURES alone), whose probability must reach its threshold too.
+    # The judge reads fluently and can be talked round by vague on-topic prose; the embeddings need the point's
+    # content in the answer. A point is covered only when both agree.
+    floor: Logistic | None = None
+
+    def decide(self, features: np.ndarray) -> tuple[bool, float]:
+        """(covered, probability) for one point's features, before any contradiction."""
+        p = self.covered.probability(features)
+        ok = p >= self.covered.threshold
+        if self.floor is not None and len(features) > len(FEATURES):
+            ok = ok and self.floor.probability(features[: len(FEATURES)]) >= self.floor.threshold
+        return ok, p
 
     @classmethod
-    def default(cls) -> Calibration:
+    def default(cls, judged: bool = False) -> Calibration:
         # seg_sim, whole_sim, q_sim, gain, lex_novel, lex_all, negation, antonym, align_novel, align_all
+        coef: tuple[float, ...] = (4.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 2.0, 0.0)
+        intercept = -6.5
+        if judged:  # judge_point, judge_contra, judge_whole: lean on the judge's own probabilities
+            coef, intercept = (*(c / 4 for c in coef), 6.0, -2.0, 1.0), -5.0
         return cls(
             "default",
-            Logistic((4.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 2.0, 0.0), -6.5),
+            Logistic(coef, intercept),
             contradiction_sim=0.6,
             off_topic_sim=0.2,
             misconception_sim=0.75,
+            judge_contradiction=0.6 if judged else 1.1,
         )
 
     def contradicts(self, features: np.ndarray) -> bool:
         reversed_ = features[FEATURES.index("negation")] > 0 or features[FEATURES.index("antonym")] > 0
-        return bool(reversed_ and features[FEATURES.index("seg_sim")] >= self.contradiction_sim)
+        if reversed_ and features[FEATURES.index("seg_sim")] >= self.contradiction_sim:
+            return True
+        if len(features) == len(FEATURES):  # no judge model
+            return False
+        return bool(features[len(FEATURES) + JUDGE_FEATURES.index("judge_contra")] >= self.judge_contradiction)
 
 
-def calibration_for(embedder_name: str) -> Calibration:
-    path = resources.files("viva.grading") / "calibration" / f"{embedder_name}.json"
+def models_name(embedder: str, judge: object | None) -> str:
+    """What a calibration is fitted for: the embedder, and the judge model if there is one ("minilm+judge")."""
+    name = getattr(judge, "name", None)
+    return f"{embedder}+{name}" if name else embedder
+
+
+def calibration_for(models: str, judged: bool = False) -> Calibration:
+    path = resources.files("viva.grading") / "calibration" / f"{models}.json"
     if not path.is_file():
-        return Calibration.default()
+        return Calibration.default(judged)
     data = json.loads(path.read_text())
-    if tuple(data["features"]) != FEATURES:
-        return Calibration.default()
+    if tuple(data["features"]) != (FEATURES + JUDGE_FEATURES if judged else FEATURES):
+        return Calibration.default(judged)
     covered = data["covered"]
     return Calibration(
         "trained",
@@ -67,4 +95,6 @@ def calibration_for(embedder_name: str) -> Calibration:
         contradiction_sim=data["contradiction_sim"],
         off_topic_sim=data["off_topic_sim"],
         misconception_sim=data["misconception_sim"],
+        judge_contradiction=data.get("judge_contradiction", 1.1),
+        floor=Logistic(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := data.get("floor")) else None,
     )

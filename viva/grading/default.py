@@ -1,4 +1,5 @@
-"""The grader viva uses when nothing else is configured: all-MiniLM-L6-v2 on onnxruntime, loaded once."""
+"""The grader viva uses when nothing else is configured: all-MiniLM-L6-v2 embeddings and viva's judge model (a
+MiniLM cross-encoder) on onnxruntime, each loaded once, lazily."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from viva.grading.grader import Grader
 
 @lru_cache(maxsize=1)
 def default_grader() -> Grader:
+    from viva.cross_encoder import default_pair_scorer
     from viva.onnx_embedder import default_embedder
 
-    return Grader.for_embedder(default_embedder())
+    return Grader.for_embedder(default_embedder(), default_pair_scorer())

@@ -23,6 +23,13 @@ FEATURES = (
     "align_all",  # the same over all the point's content words
 )
 
+# Appended when the grader has a judge model (viva/cross_encoder.py); the embedding features above stay the same.
+JUDGE_FEATURES = (
+    "judge_point",  # the judge's P(correct) for the point's best phrasing against the whole usable answer
+    "judge_contra",  # its P(contradictory) for that phrasing
+    "judge_whole",  # its P(correct) for all the rubric's points at once (= judge_point for one-point rubrics)
+)
+
 _SEPARATORS = re.compile(r"[,;/|]")
 _PUNCT = re.compile(r"^\W+$")
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from viva.bank.schema import Question
+from viva.cross_encoder import LABELS, PairScorer, reference_side
 from viva.embed import CachedEmbedder, Embedder, Tokens, Vectors, embed_with_tokens
-from viva.grading.calibration import Calibration, calibration_for
+from viva.grading.calibration import Calibration, calibration_for, models_name
 from viva.grading.communication import communication
-from viva.grading.features import Evidence, is_fragment, is_restatement, is_term_list, join_tokens, point_evidence
+from viva.grading.features import (
+    JUDGE_FEATURES,
+    Evidence,
+    is_fragment,
+    is_restatement,
+    is_term_list,
+    join_tokens,
+    point_evidence,
+)
 from viva.grading.result import Flag, Grade, MisconceptionHit, PointGrade, Span
 from viva.grading.rubric import Rubric
 from viva.grading.screen import screen
@@ -20,6 +30,8 @@ from viva.text import Segment, content_stems, reverses, segments, words
 GRADER_VERSION = "1"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
+_WORD = re.compile(r"\w")
+JUDGE_WINDOW_WORDS = 80  # longer answers reach the judge a window at a time (see Grader._judge)
 MISCONCEPTION_PENALTY = 0.9  # each asserted misconception keeps 90% of the score: a wrong belief is a red flag
 
 
@@ -42,6 +54,7 @@ class _Embedded:
     vectors: Vectors  # one row per usable segment
     tokens: Tokens  # the usable segments' tokens, joined
     stems: set[str]
+    evidence: list[Evidence]  # per rubric point, with the judge's features appended when there is a judge
 
 
 @dataclass(frozen=True)
@@ -54,20 +67,22 @@ class _RubricVectors:
 
 @dataclass
 class Grader:
-    """Holds an embedder (with its rubric cache) and its calibration; `grade` is the whole algorithm."""
+    """Holds an embedder (with its rubric cache), an optional judge model and their calibration; `grade` is the
+    whole algorithm."""
 
     embedder: CachedEmbedder
     calibration: Calibration
+    judge: PairScorer | None = None
 
     @classmethod
-    def for_embedder(cls, embedder: Embedder) -> Grader:
+    def for_embedder(cls, embedder: Embedder, judge: PairScorer | None = None) -> Grader:
         cached = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
-        return cls(cached, calibration_for(embedder.name))
+        return cls(cached, calibration_for(models_name(embedder.name, judge), judged=judge is not None), judge)
 
     @property
     def name(self) -> str:
         suffix = "" if self.calibration.name == "trained" else "-uncalibrated"
-        return f"offline-{self.embedder.name}{suffix}/{GRADER_VERSION}"
+        return f"offline-{models_name(self.embedder.name, self.judge)}{suffix}/{GRADER_VERSION}"
 
     def grade(self, question: Question | Rubric, answer: str) -> Grade:
         return self.grade_many([(question, answer)])[0]
@@ -78,11 +93,7 @@ class Grader:
 
     def evidence_many(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[list[Evidence]]:
         """Per answer, per rubric point, the features the calibration is fitted on (benchmarks/grading/train.py)."""
-        out = []
-        for e in self._embed_answers(items):
-            rv = self._rubric_vectors(e.p.rubric)
-            out.append([self._evidence(e, rv, i) for i in range(len(e.p.rubric.points))])
-        return out
+        return [e.evidence for e in self._embed_answers(items)]
 
     def _embed_answers(self, items: Sequence[tuple[Question | Rubric, str]]) -> list[_Embedded]:
         prepared = [_prepare(q if isinstance(q, Rubric) else Rubric.of(q), answer) for q, answer in items]
@@ -92,9 +103,55 @@ class Grader:
         out, k = [], 0
         for p in prepared:
             n = len(p.usable)
-            out.append(_Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable)))
+            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), [])
+            rv = self._rubric_vectors(p.rubric)
+            e.evidence.extend(self._evidence(e, rv, i) for i in range(len(p.rubric.points)))
+            out.append(e)
             k += n
+        if self.judge is not None:
+            self._judge(out)
         return out
+
+    def _judge(self, embedded: list[_Embedded]) -> None:
+        """Add the judge's features to every point's evidence: its P(correct) and P(contradictory) for the point's
+        best phrasing, and its P(correct) for the whole rubric at once. All pairs go to the model in one call."""
+        assert self.judge is not None
+        pairs: list[tuple[str, str]] = []
+        plans = []
+        for e in embedded:
+            p, points = e.p, e.p.rubric.points
+            whole_text = _model_text(p, p.usable)
+            plan: list[list[int]] = []
+            floor = self.calibration.floor
+            for point, ev in zip(points, e.evidence, strict=True):
+                # Below the floor a point cannot be covered whatever the judge says (Calibration.decide), but the
+                # judge can still find it contradicted; far below, neither happens often enough to pay for the model
+                # (half the floor: measured in benchmarks/grading, it keeps most of the judge's 3-way gain).
+                below = floor is not None and floor.probability(ev.features) < floor.threshold / 2
+                if not whole_text or ev.segment is None or below:
+                    plan.append([])
+                    continue
+                # A long answer is shown around the sentences that best match the point: the model reads a few
+                # hundred word pieces at most, and a point made late in a long answer must not be cut off.
+                text = whole_text if len(words(whole_text)) <= JUDGE_WINDOW_WORDS else _window(p, ev.segment)
+                plan.append(list(range(len(pairs), len(pairs) + len(point.texts))))
+                pairs.extend((reference_side(p.rubric.question, t), text) for t in point.texts)
+            whole = -1
+            if whole_text and len(points) > 1:
+                whole = len(pairs)
+                pairs.append((reference_side(p.rubric.question, " ".join(pt.texts[0] for pt in points)), whole_text))
+            plans.append((plan, whole))
+        probs = self.judge.score(pairs) if pairs else np.zeros((0, len(LABELS)), np.float32)
+        correct, contra = LABELS.index("correct"), LABELS.index("contradictory")
+        for e, (plan, whole) in zip(embedded, plans, strict=True):
+            for i, ks in enumerate(plan):
+                row = np.zeros(len(JUDGE_FEATURES), np.float32)
+                if ks:
+                    best = max(ks, key=lambda k: probs[k, correct])
+                    row[0], row[1] = probs[best, correct], probs[best, contra]
+                    row[2] = probs[whole, correct] if whole >= 0 else probs[best, correct]
+                ev = e.evidence[i]
+                e.evidence[i] = Evidence(np.concatenate([ev.features, row]), ev.segment)
 
     def _rubric_vectors(self, rubric: Rubric) -> _RubricVectors:
         texts = [rubric.question, *(t for p in rubric.points for t in p.texts), *(c for c, _ in rubric.misconceptions)]
@@ -123,7 +180,7 @@ class Grader:
     def _finish(self, e: _Embedded) -> Grade:
         p, rv = e.p, self._rubric_vectors(e.p.rubric)
         flags = list(p.flags)
-        points = [self._grade_point(pt.id, self._evidence(e, rv, i), p.answer) for i, pt in enumerate(p.rubric.points)]
+        points = [self._grade_point(pt.id, e.evidence[i], p.answer) for i, pt in enumerate(p.rubric.points)]
         if any(pt.contradicted for pt in points):
             flags.append("contradiction")
         if p.usable and self._off_topic(p.rubric, rv, e):
@@ -141,9 +198,9 @@ class Grader:
         )
 
     def _grade_point(self, point_id: str, ev: Evidence, answer: str) -> PointGrade:
-        p_covered = self.calibration.covered.probability(ev.features) if ev.segment else 0.0
+        made, p_covered = self.calibration.decide(ev.features) if ev.segment else (False, 0.0)
         contradicted = ev.segment is not None and self.calibration.contradicts(ev.features)
-        covered = p_covered >= self.calibration.covered.threshold and not contradicted
+        covered = made and not contradicted
         span = _span(answer, ev.segment) if covered or contradicted else None
         return PointGrade(
             id=point_id,
@@ -176,9 +233,9 @@ class Grader:
         return hits
 
 
-def grade(question: Question | Rubric, answer: str, embedder: Embedder) -> Grade:
+def grade(question: Question | Rubric, answer: str, embedder: Embedder, judge: PairScorer | None = None) -> Grade:
     """Grade one answer. For many answers, build a `Grader` once and reuse it (it caches rubric vectors)."""
-    return Grader.for_embedder(embedder).grade(question, answer)
+    return Grader.for_embedder(embedder, judge).grade(question, answer)
 
 
 def _prepare(rubric: Rubric, answer: str) -> _Prepared:
@@ -211,6 +268,25 @@ def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment]
     total = sum(len(content_stems(s.text)) for s in all_segments)
     stuffed = bool(term_lists) and (listed >= 0.4 * total or len(term_lists) >= 2)
     return usable, stuffed
+
+
+def _model_text(p: _Prepared, kept: list[Segment]) -> str:
+    """What the judge model reads: only what can earn credit (injected text blanked, restatements and term lists
+    gone), with the punctuation between adjacent kept sentences and clauses left as the candidate wrote it."""
+    runs: list[tuple[int, int]] = []
+    for s in kept:
+        if runs and not _WORD.search(p.screened_text[runs[-1][1] : s.start]):
+            runs[-1] = (runs[-1][0], s.end)
+        else:
+            runs.append((s.start, s.end))
+    return " ".join(p.screened_text[a:b] for a, b in runs)
+
+
+def _window(p: _Prepared, segment: Segment) -> str:
+    """The usable sentences that make up `segment`, with one more on each side for context."""
+    inside = [k for k, s in enumerate(p.usable) if s.start >= segment.start and s.end <= segment.end]
+    first, last = max(min(inside) - 1, 0), min(max(inside) + 1, len(p.usable) - 1)
+    return _model_text(p, p.usable[first : last + 1])
 
 
 def _stems(usable: list[Segment]) -> set[str]:
