@@ -124,3 +124,12 @@ def test_shipped_judge_model_edge_inputs(pairs):
     judge = default_pair_scorer()
     assert judge is not None
     assert judge.score(pairs).shape == (len(pairs), len(LABELS))
+
+
+def test_judge_model_is_opt_in(monkeypatch):
+    from viva.grading.default import default_grader
+
+    monkeypatch.delenv("VIVA_JUDGE_MODEL", raising=False)
+    assert default_grader.__wrapped__().judge is None
+    monkeypatch.setenv("VIVA_JUDGE_MODEL", "1")
+    assert default_grader.__wrapped__().name.startswith("offline-minilm+judge")

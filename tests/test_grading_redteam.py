@@ -15,7 +15,7 @@ import yaml
 
 from viva.bank import load_bank
 from viva.grading import GRADER_VERSION, Grade, Grader, Span
-from viva.grading.default import default_grader
+from viva.onnx_embedder import default_embedder
 from viva.text import words
 
 REDTEAM: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "redteam.yaml").read_text())
@@ -29,6 +29,7 @@ KNOWN_FAILURES: dict[tuple[str, str, str, int], str] = {
     ("strong_no_flags", "input-vs-output", "strong", 1): "'the bad content is never produced' reads as a negation",
     ("gaming_low", "cot-basics", "contradiction", 0): "a swap of which tasks it helps is credited as the point",
     ("gaming_low", "length-effects", "restate", 0): "the question's own 'same effect on latency' earns a point",
+    ("gaming_low", "input-vs-output", "contradiction", 0): "'always caught by the input check' earns input-cheap-early",
     ("contradiction", "cot-basics", "contradiction", 0): "swapped task types; 'does not give extra computation' is "
     "not close enough to the point to count as its reversal",
     ("contradiction", "what-it-tells-you", "contradiction", 0): "'perplexity is not affected' shares too few words "
@@ -71,7 +72,7 @@ def _params(test: str, kinds: tuple[str, ...]) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def grader() -> Grader:
-    return default_grader()
+    return Grader.for_embedder(default_embedder())
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_set_covers_six_areas_and_every_case():
 
 
 def test_grader_names_the_real_model(grader, grades):
-    assert grader.name == f"offline-minilm+judge/{GRADER_VERSION}"
+    assert grader.name == f"offline-minilm/{GRADER_VERSION}"
     assert {g.grader for g in grades.values()} == {grader.name}
 
 
