@@ -67,11 +67,14 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
     for corpus in SEMEVAL:
         train, test = load(corpus, "train"), load(corpus, "test")
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
-        for name, g in ((ours, grader), (with_judge, judged)):
-            grades = g.grade_many([(i.rubric, i.answer) for i in test])
+        graded = {
+            name: g.grade_many([(i.rubric, i.answer) for i in test])
+            for name, g in ((ours, grader), (with_judge, judged))
+        }
+        for name, grades in graded.items():
             table[name][f"{corpus} 2-way"] = macro(two, [verdict(x, contradiction=False) for x in grades])
             table[name][f"{corpus} 3-way"] = macro(three, [verdict(x) for x in grades])
-        grades = grader.grade_many([(i.rubric, i.answer) for i in test])
+        grades = graded[ours]
         # The same grader, its answer-level likelihood thresholded on this set's train split.
         threshold = tuned_threshold(likelihood(grader.grade_many([(i.rubric, i.answer) for i in train])), train)
         tuned = np.where(likelihood(grades) >= threshold, "correct", "incorrect")

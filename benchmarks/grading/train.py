@@ -24,6 +24,7 @@ from benchmarks.grading.data import ROOT, Item, load
 from benchmarks.grading.finetune import examples, holdout, train_items
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grader
+from viva.grading.calibration import models_name
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 from viva.onnx_embedder import default_embedder
 
@@ -88,7 +89,7 @@ def fit_calibration(
         three_f1 = f1_score(truth[mine], three_way(con_sim, judge_t)[mine], average="macro")
         print(grader.name, corpus, "CV macro-F1: 2-way", round(two, 3), "3-way", round(three_f1, 3))
     out: dict[str, object] = {
-        "models": models_name(grader),
+        "models": models_name(grader.embedder.name, grader.judge),
         "features": list(FEATURES + JUDGE_FEATURES if judged else FEATURES),
         "covered": {
             "coef": cov_model.coef_[0].round(5).tolist(),
@@ -122,10 +123,6 @@ def floor(model: dict[str, object], x: np.ndarray, truth: np.ndarray, made: np.n
         f"floor {threshold:.2f}: macro-F1 {f1_score(truth, made & (p >= threshold), average='macro'):.3f} vs {free:.3f}"
     )
     return {"coef": model["coef"], "intercept": intercept, "threshold": round(threshold, 3)}
-
-
-def models_name(grader: Grader) -> str:
-    return grader.name.removeprefix("offline-").split("/")[0].removesuffix("-uncalibrated")
 
 
 def main() -> None:

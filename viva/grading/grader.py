@@ -54,6 +54,7 @@ class _Embedded:
     vectors: Vectors  # one row per usable segment
     tokens: Tokens  # the usable segments' tokens, joined
     stems: set[str]
+    rv: _RubricVectors
     evidence: list[Evidence]  # per rubric point, with the judge's features appended when there is a judge
 
 
@@ -103,8 +104,8 @@ class Grader:
         out, k = [], 0
         for p in prepared:
             n = len(p.usable)
-            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), [])
             rv = self._rubric_vectors(p.rubric)
+            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), rv, [])
             e.evidence.extend(self._evidence(e, rv, i) for i in range(len(p.rubric.points)))
             out.append(e)
             k += n
@@ -178,7 +179,7 @@ class Grader:
         )
 
     def _finish(self, e: _Embedded) -> Grade:
-        p, rv = e.p, self._rubric_vectors(e.p.rubric)
+        p, rv = e.p, e.rv
         flags = list(p.flags)
         points = [self._grade_point(pt.id, e.evidence[i], p.answer) for i, pt in enumerate(p.rubric.points)]
         if any(pt.contradicted for pt in points):
