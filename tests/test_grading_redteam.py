@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from viva.bank import load_bank
-from viva.grading import GRADER_VERSION, Grade, Grader, Span
+from viva.grading import GRADER_VERSION, Grade, Grader, Rubric, Span
+from viva.grading.rubric import Example
 from viva.onnx_embedder import default_embedder
 from viva.text import words
 
@@ -201,3 +202,53 @@ def test_evidence_and_spans_are_the_candidates_own_words(grades, question_id):
             assert hit.span and answer[hit.span.start : hit.span.end] == hit.evidence == hit.span.text
         for span in grade.injection:
             assert answer[span.start : span.end].strip() == span.text
+
+
+# The same gaming answers when the question has graded examples: its strong answers and the bank's model answer
+# graded 1, its weak answers 0.3.
+# Being near a well-graded answer must not pay either.
+_NEAR_GOOD = "no point made, but close to the well-graded answers, so the neighbours lift it (docs/grading.md)"
+EXAMPLE_KNOWN_FAILURES: dict[tuple[str, str, int], str] = {
+    ("bpe-basics", "restate", 0): _NEAR_GOOD,
+    ("bpe-basics", "restate", 1): _NEAR_GOOD,
+    ("cot-basics", "restate", 0): _NEAR_GOOD,
+    ("length-effects", "restate", 0): _NEAR_GOOD,
+    ("what-it-tells-you", "restate", 1): _NEAR_GOOD,
+    ("pipeline-basics", "restate", 0): _NEAR_GOOD,
+    ("cot-basics", "contradiction", 0): "the rubric misses this reversal (see KNOWN_FAILURES); the neighbours lift it",
+    ("pipeline-basics", "contradiction", 0): "the rubric misses this swap (see KNOWN_FAILURES); the neighbours lift it",
+    ("input-vs-output", "contradiction", 0): "the rubric's own score (see KNOWN_FAILURES)",
+}
+
+
+def _example_params() -> list[Any]:
+    kinds = ("restate", "stuffing", "contradiction", "off_topic", "injection", "weak_plus_injection")
+    params = []
+    for question_id, kind, i, item in _items():
+        if kind not in kinds:
+            continue
+        reason = EXAMPLE_KNOWN_FAILURES.get((_short(question_id), kind, i))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(question_id, item, id=f"{_short(question_id)}/{kind}/{i}", marks=marks))
+    return params
+
+
+@pytest.fixture(scope="module")
+def graded_with_examples(grader: Grader) -> dict[tuple[str, str], Grade]:
+    bank = load_bank()
+    out = {}
+    for case in REDTEAM:
+        question = bank.get(case["question"])
+        examples = [Example(a, 1.0) for a in [*case["strong"], question.model_answer]]
+        examples += [Example(item["weak"], 0.3) for item in case["weak_plus_injection"]]
+        rubric = Rubric.of(question).with_examples(examples)
+        answers = [_answer(item) for kind in GAMING for item in case[kind]]
+        grades = grader.grade_many([(rubric, a) for a in answers])
+        out |= {(case["question"], a): g for a, g in zip(answers, grades, strict=True)}
+    return out
+
+
+@pytest.mark.parametrize(("question_id", "item"), _example_params())
+def test_gaming_answer_scores_low_with_graded_examples(graded_with_examples, question_id, item):
+    grade = graded_with_examples[question_id, _answer(item)]
+    assert grade.score <= GAMING_MAX, (grade.score, grade.examples)

@@ -159,6 +159,13 @@ def bank_stats(fmt: str, banks: tuple[Path, ...]) -> None:
     help="With --question: a readable report or the full grade as JSON.",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.option(
+    "--examples",
+    "examples_path",
+    metavar="GRADED.jsonl",
+    help='Answers people have graded: {"question_id" or "question", "answer", "score" 0-1, "contradicts"?} per '
+    "line. Answers to the same question are then also scored by how the most similar graded answers were.",
+)
 @bank_option
 @llm_url_option
 @llm_model_option
@@ -170,6 +177,7 @@ def grade_cmd(
     answer: str | None,
     fmt: str,
     progress: bool | None,
+    examples_path: str | None,
     banks: tuple[Path, ...],
     llm_url: str | None,
     llm_model: str | None,
@@ -184,9 +192,9 @@ def grade_cmd(
     from viva.grading.cli import grade_batch, grade_one
 
     if question_id:
-        grade_one(question_id, answer, fmt, banks, llm_url, llm_model)
+        grade_one(question_id, answer, fmt, banks, llm_url, llm_model, examples_path)
     else:
-        sys.exit(grade_batch(input_path, output, progress, banks, llm_url, llm_model))
+        sys.exit(grade_batch(input_path, output, progress, banks, llm_url, llm_model, examples_path))
 
 
 def _interview_options(fn: Callable[P, R]) -> Callable[P, R]:

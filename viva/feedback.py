@@ -58,6 +58,17 @@ def grade_report(rubric: Rubric, answer: str, grade: Grade, *, model_answer: str
         ),
         points,
     ]
+    if grade.examples is not None:
+        nearest = ", ".join(
+            f"#{m.index + 1} graded {100 * m.score:.0f} (similarity {m.similarity:.2f})" for m in grade.examples.nearest
+        )
+        parts.append(
+            Text(
+                f"Scored with {len(rubric.examples)} graded answers to this question: the key points alone give "
+                f"{grade.examples.rubric_score:.0f}; the most similar graded answers: {nearest}.",
+                style="dim",
+            )
+        )
     for m in grade.misconceptions:
         parts.append(Text.assemble(("Misconception: ", "bold yellow"), m.evidence, "\n  ", ("Why: ", "bold"), m.why))
     notes = [FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES] + list(grade.notes)

@@ -46,3 +46,30 @@ def token_overlap(items: Sequence[Item]) -> np.ndarray:
         answer = content_stems(item.answer)
         out.append(max(len(content_stems(r) & answer) / max(len(content_stems(r)), 1) for r in reference_texts(item)))
     return np.array(out)
+
+
+def nearest_examples(embedder: Embedder, graded: Sequence[Item]) -> Callable[[Sequence[Item]], np.ndarray]:
+    """The graded answers alone: the similarity-weighted mean grade of the 7 most similar `graded` answers to the same
+    question (weights exp(10 * cosine), the same model). Scoring `graded` itself leaves each answer out of its own
+    neighbours."""
+    vectors = embedder.embed([g.answer for g in graded])
+    targets = np.array([g.target for g in graded])
+    by_question: dict[str, list[int]] = {}
+    for k, g in enumerate(graded):
+        by_question.setdefault(g.question_id, []).append(k)
+
+    def run(items: Sequence[Item]) -> np.ndarray:
+        answers = vectors if items is graded else embedder.embed([i.answer for i in items])
+        out = []
+        for n, (item, a) in enumerate(zip(items, answers, strict=True)):
+            index = np.array([k for k in by_question.get(item.question_id, []) if not (items is graded and k == n)])
+            if not len(index):
+                out.append(0.0)
+                continue
+            sims = vectors[index] @ a
+            order = np.argsort(-sims)[:7]
+            weights = np.exp(10 * (sims[order] - sims[order[0]]))
+            out.append(float(weights @ targets[index[order]] / weights.sum()))
+        return np.array(out)
+
+    return run

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from viva.grading import Rubric
+from viva.grading.rubric import Example
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = Path(os.environ.get("VIVA_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -24,6 +27,11 @@ class Item:
     label_2way: str = ""  # correct | incorrect
     label_3way: str = ""  # correct | contradictory | incorrect
     score: float = 0.0  # SAF: score_normalized
+
+    @property
+    def target(self) -> float:
+        """The human grade as 0-1: SAF's normalised score, SemEval's 2-way label."""
+        return self.score if self.set == "saf" else float(self.label_2way == "correct")
 
 
 def semeval(corpus: str, split: str) -> list[Item]:
@@ -65,3 +73,16 @@ def saf(split: str) -> list[Item]:
 
 def load(name: str, split: str) -> list[Item]:
     return saf(split) if name == "saf" else semeval(name, split)
+
+
+def with_examples(items: Sequence[Item], graded: Sequence[Item]) -> list[Item]:
+    """`items` with each rubric carrying the `graded` answers to its question as examples (the unseen-answers setting:
+    graded train answers to the same questions)."""
+    by_question: dict[str, list[Example]] = defaultdict(list)
+    for g in graded:
+        by_question[g.question_id].append(Example(g.answer, g.target, g.label_3way == "contradictory"))
+    rubrics: dict[str, Rubric] = {}
+    for i in items:
+        if i.question_id not in rubrics:
+            rubrics[i.question_id] = i.rubric.with_examples(by_question.get(i.question_id, ()))
+    return [replace(i, rubric=rubrics[i.question_id]) for i in items]

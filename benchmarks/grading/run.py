@@ -21,8 +21,8 @@ import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import f1_score
 
-from benchmarks.grading.baselines import rouge_l, token_overlap, whole_cosine
-from benchmarks.grading.data import ROOT, Item, load
+from benchmarks.grading.baselines import nearest_examples, rouge_l, token_overlap, whole_cosine
+from benchmarks.grading.data import ROOT, Item, load, with_examples
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grade, Grader
 from viva.grading.default import default_grader
@@ -54,47 +54,70 @@ def tuned_threshold(train_scores: np.ndarray, train_items: Sequence[Item]) -> fl
     return float(grid[int(np.argmax(f1s))])
 
 
+BASELINES = ("whole-answer cosine (same model)", "ROUGE-L", "reference-token overlap")
+EXAMPLES_BASELINE = "graded examples alone (7 nearest, same model)"
+OURS = "viva grader (shipped, one threshold)"
+PER_SET = "viva grader (threshold per set, like the baselines)"
+WITH_JUDGE = "viva grader with the judge model (opt-in: VIVA_JUDGE_MODEL=1)"
+WITH_EXAMPLES = "viva grader + graded examples (train answers to the same question)"
+
+
 def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
-    baselines: dict[str, Callable[[Sequence[Item]], np.ndarray]] = {
-        "whole-answer cosine (same model)": whole_cosine(grader.embedder),
-        "ROUGE-L": rouge_l,
-        "reference-token overlap": token_overlap,
+    """Rubric-only rows first (what viva does on a new question), then with graded examples of the same question."""
+    table: dict[str, dict[str, float]] = {
+        name: {} for name in (OURS, PER_SET, WITH_JUDGE, *BASELINES, WITH_EXAMPLES, EXAMPLES_BASELINE)
     }
-    ours = "viva grader (shipped, one threshold)"
-    per_set = "viva grader (threshold per set, like the baselines)"
-    with_judge = "viva grader with the judge model (opt-in: VIVA_JUDGE_MODEL=1)"
-    table: dict[str, dict[str, float]] = {ours: {}, per_set: {}, with_judge: {}, **{name: {} for name in baselines}}
     for corpus in SEMEVAL:
         train, test = load(corpus, "train"), load(corpus, "test")
+        baselines: dict[str, Callable[[Sequence[Item]], np.ndarray]] = dict(
+            zip(BASELINES, (whole_cosine(grader.embedder), rouge_l, token_overlap), strict=True)
+        )
+        baselines[EXAMPLES_BASELINE] = nearest_examples(grader.embedder, train)
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
+        with_ex = grader.grade_many([(i.rubric, i.answer) for i in with_examples(test, train)])
+        table[WITH_EXAMPLES][f"{corpus} 2-way"] = macro(
+            two, ["correct" if g.score >= 50 else "incorrect" for g in with_ex]
+        )
+        table[WITH_EXAMPLES][f"{corpus} 3-way"] = macro(
+            three,
+            [
+                "contradictory" if "contradiction" in g.flags else "correct" if g.score >= 50 else "incorrect"
+                for g in with_ex
+            ],
+        )
         graded = {
             name: g.grade_many([(i.rubric, i.answer) for i in test])
-            for name, g in ((ours, grader), (with_judge, judged))
+            for name, g in ((OURS, grader), (WITH_JUDGE, judged))
         }
         for name, grades in graded.items():
             table[name][f"{corpus} 2-way"] = macro(two, [verdict(x, contradiction=False) for x in grades])
             table[name][f"{corpus} 3-way"] = macro(three, [verdict(x) for x in grades])
-        grades = graded[ours]
+        grades = graded[OURS]
         # The same grader, its answer-level likelihood thresholded on this set's train split.
         threshold = tuned_threshold(likelihood(grader.grade_many([(i.rubric, i.answer) for i in train])), train)
         tuned = np.where(likelihood(grades) >= threshold, "correct", "incorrect")
-        table[per_set][f"{corpus} 2-way"] = macro(two, tuned)
+        table[PER_SET][f"{corpus} 2-way"] = macro(two, tuned)
         contra = np.array(["contradiction" in g.flags for g in grades])
-        table[per_set][f"{corpus} 3-way"] = macro(three, np.where(contra, "contradictory", tuned))
-        for name, score in baselines.items():
+        table[PER_SET][f"{corpus} 3-way"] = macro(three, np.where(contra, "contradictory", tuned))
+        for name, score in baselines.items():  # each baseline's threshold tuned on this set's train split
             threshold = tuned_threshold(score(train), train)
             pred = np.where(score(test) >= threshold, "correct", "incorrect")
             table[name][f"{corpus} 2-way"] = macro(two, pred)
             table[name][f"{corpus} 3-way"] = macro(three, pred)
-    test = load("saf", "test")
+    train, test = load("saf", "train"), load("saf", "test")
     human = np.array([i.score for i in test])
-    scores = np.array([g.score for g in grader.grade_many([(i.rubric, i.answer) for i in test])])
-    judged_scores = np.array([g.score for g in judged.grade_many([(i.rubric, i.answer) for i in test])])
+
+    def scores(g: Grader, items: Sequence[Item]) -> np.ndarray:
+        return np.array([x.score for x in g.grade_many([(i.rubric, i.answer) for i in items])])
+
+    plain = scores(grader, test)
     rows = [
-        (ours, scores),
-        (per_set, scores),
-        (with_judge, judged_scores),
-        *((n, f(test)) for n, f in baselines.items()),
+        (OURS, plain),
+        (PER_SET, plain),
+        (WITH_JUDGE, scores(judged, test)),
+        *((n, f(test)) for n, f in baselines.items() if n != EXAMPLES_BASELINE),
+        (WITH_EXAMPLES, scores(grader, with_examples(test, train))),
+        (EXAMPLES_BASELINE, nearest_examples(grader.embedder, train)(test)),
     ]
     for name, values in rows:
         table[name]["SAF Pearson"] = round(float(pearsonr(values, human)[0]), 3)
@@ -124,12 +147,17 @@ def bank_model_answers(graders: dict[str, Grader]) -> dict[str, dict[str, float]
 
 def speed(grader: Grader) -> dict[str, float]:
     out: dict[str, float] = {}
+    semeval = [load(c, "test") for c in SEMEVAL]
     for name, items in (
-        ("SemEval", load("sciEntsBank", "test") + load("beetle", "test")),
+        ("SemEval", semeval[0] + semeval[1]),
         ("SAF", load("saf", "test")),
+        (
+            "SemEval with graded examples",
+            [i for c, test in zip(SEMEVAL, semeval, strict=True) for i in with_examples(test, load(c, "train"))],
+        ),
     ):
         pairs = [(i.rubric, i.answer) for i in items]
-        grader.grade_many(pairs[:20])  # warm: model loaded, rubric vectors cached as in a long-running process
+        grader.grade_many(pairs)  # warm: model loaded, rubric and example vectors cached as in a long-running process
         started = time.perf_counter()
         grader.grade_many(pairs)
         out[f"{name} batch answers/s"] = round(len(pairs) / (time.perf_counter() - started), 1)

@@ -3,6 +3,11 @@ only) and minilm+judge.json (with the judge model's features).
 
     python -m benchmarks.grading.train
 
+Graded examples (viva/grading/examples.py): a logistic model of the human grade (SemEval 2-way, SAF's score as a
+soft label) over the rubric's likelihood and the nearest graded train answers to the same question, each train
+answer left out of its own neighbours; the three sets weigh equally. The neighbour count and weighting are chosen
+by question-grouped cross-validation on the same train answers.
+
 Covered: logistic regression of "the answer makes the point" (SemEval 2-way `correct`) on the point features.
 Contradiction: a reversal (negation or antonym) in a sentence about the same claim, and for the judge calibration the
 judge's P(contradictory); thresholds maximise macro-F1 on question-grouped cross-validated predictions, so no test
@@ -20,11 +25,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from benchmarks.grading.data import ROOT, Item, load
+from benchmarks.grading.data import ROOT, Item, load, with_examples
 from benchmarks.grading.finetune import examples, holdout, train_items
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grader
 from viva.grading.calibration import models_name
+from viva.grading.examples import EXAMPLE_FEATURES, neighbours
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 from viva.onnx_embedder import default_embedder
 
@@ -125,6 +131,117 @@ def floor(model: dict[str, object], x: np.ndarray, truth: np.ndarray, made: np.n
     return {"coef": model["coef"], "intercept": intercept, "threshold": round(threshold, 3)}
 
 
+SETS = ("sciEntsBank", "beetle", "saf")
+NEIGHBOURS = [(k, t) for k in (5, 7, 11) for t in (10.0, 20.0)]
+
+
+OFF_TOPIC_SHARE = 0.25  # extra rows: another question's answer, graded 0 (see example_rows)
+
+
+def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray]]:
+    """Per (k, temperature): every train answer's example features, its own grade left out of its neighbours.
+
+    Plus, for a quarter of them, an answer to another question of the same set, graded 0 ("synthetic" rows, not
+    scored in the CV figures): real answers always have close neighbours, so without these the model never sees
+    an answer that resembles none of the examples and would credit it with the examples' typical grade."""
+    out: dict[tuple[int, float], dict[str, list[object]]] = {key: {} for key in NEIGHBOURS}  # type: ignore[misc]
+    for key in NEIGHBOURS:
+        out[key] = {f: [] for f in ("x", "y", "contra", "rule", "group", "set", "label3", "synthetic")}
+    rng = np.random.default_rng(0)
+    for name in SETS:
+        items = with_examples(load(name, "train"), load(name, "train"))
+        own_index, seen = [], {}
+        for item in items:
+            own_index.append(seen.setdefault(item.question_id, -1) + 1)
+            seen[item.question_id] = own_index[-1]
+        foreign = []
+        for i in rng.choice(len(items), int(OFF_TOPIC_SHARE * len(items)), replace=False):
+            others = [j for j in rng.choice(len(items), 20) if items[j].question_id != items[i].question_id]
+            if others:
+                foreign.append((items[i], items[others[0]].answer))
+        pairs = [(i.rubric, i.answer) for i in items] + [(i.rubric, answer) for i, answer in foreign]
+        inputs = grader.example_inputs(pairs)
+        labels = [(i, i.target, i.label_3way, own, False) for i, own in zip(items, own_index, strict=True)]
+        labels += [(i, 0.0, "incorrect", None, True) for i, _ in foreign]
+        for (item, target, label3, own, synthetic), (likelihood, whole, rule) in zip(labels, inputs, strict=True):
+            vectors = grader.example_vectors(item.rubric)
+            for k, t in NEIGHBOURS:
+                near = neighbours(whole, vectors, k, t, exclude=own) if whole is not None else None
+                rows = out[(k, t)]
+                rows["x"].append([likelihood, *(near.features if near else (0.0, 0.0, 0.0))])
+                rows["contra"].append(near.contradicted if near else 0.0)
+                rows["y"].append(target)
+                rows["rule"].append(rule)
+                rows["group"].append(f"{name}:{item.question_id}")
+                rows["set"].append(name)
+                rows["label3"].append(label3)
+                rows["synthetic"].append(synthetic)
+        print(f"example features: {name} {len(items)} train answers, {len(foreign)} off-topic", flush=True)
+    return {key: {f: np.array(v) for f, v in rows.items()} for key, rows in out.items()}
+
+
+def soft_fit(x: np.ndarray, y: np.ndarray, sets: np.ndarray) -> LogisticRegression:
+    """Logistic regression on soft labels (each row twice, weighted y and 1 - y), every set weighing the same."""
+    weight = np.array([1.0 / np.sum(sets == s) for s in sets]) * len(sets) / len(SETS)
+    model = LogisticRegression(C=10.0, max_iter=2000)
+    n = len(y)
+    return model.fit(
+        np.vstack([x, x]),
+        np.concatenate([np.ones(n), np.zeros(n)]),
+        sample_weight=np.concatenate([y * weight, (1 - y) * weight]),
+    )
+
+
+def soft_cv(x: np.ndarray, y: np.ndarray, sets: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, float]:
+    """Question-grouped 5-fold predictions and their set-weighted log-loss."""
+    p = np.zeros(len(y))
+    for train, test in GroupKFold(5).split(x, y, groups):
+        p[test] = soft_fit(x[train], y[train], sets[train]).predict_proba(x[test])[:, 1]
+    eps = 1e-6
+    loss = -(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+    return p, float(np.mean([loss[sets == s].mean() for s in SETS]))
+
+
+def fit_examples(grader: Grader) -> dict[str, object]:
+    rows = example_rows(grader)
+    scored = {key: soft_cv(r["x"], r["y"], r["set"], r["group"]) for key, r in rows.items()}
+    for (k, t), (_, loss) in scored.items():
+        print(f"examples k={k} temperature={t:g}: CV log-loss {loss:.4f}")
+    (k, t) = min(scored, key=lambda key: scored[key][1])
+    r, cv_p = rows[(k, t)], scored[(k, t)][0]
+    semeval = (r["set"] != "saf") & ~r["synthetic"]
+    truth = np.where(r["label3"] == "contradictory", 2, np.where(r["y"] >= 0.5, 1, 0))[semeval]
+
+    def three_way(share: float) -> np.ndarray:
+        contradicted = r["rule"] | (r["contra"] >= share)
+        return np.where(contradicted, 2, np.where(cv_p >= 0.5, 1, 0))[semeval]
+
+    shares = [*np.linspace(0.3, 0.9, 13).round(2), 1.1]
+    share = max(shares, key=lambda s: f1_score(truth, three_way(s), average="macro"))
+    cv: dict[str, float] = {}
+    for name in SETS:
+        mine = (r["set"] == name) & ~r["synthetic"]
+        if name == "saf":
+            cv[f"{name}_pearson"] = round(float(np.corrcoef(cv_p[mine], r["y"][mine])[0, 1]), 4)
+            continue
+        cv[f"{name}_2way"] = round(float(f1_score(r["y"][mine] >= 0.5, cv_p[mine] >= 0.5, average="macro")), 4)
+        three = three_way(share)[mine[semeval]]
+        cv[f"{name}_3way"] = round(float(f1_score(truth[mine[semeval]], three, average="macro")), 4)
+    cv["off_topic_mean_score"] = round(float(cv_p[r["synthetic"]].mean()), 4)
+    print("examples CV (question-grouped, train only):", cv)
+    model = soft_fit(r["x"], r["y"], r["set"])
+    return {
+        "features": list(EXAMPLE_FEATURES),
+        "score": {"coef": model.coef_[0].round(5).tolist(), "intercept": round(float(model.intercept_[0]), 5)},
+        "k": k,
+        "temperature": t,
+        "contradiction": float(share),
+        "trained_on": "train splits of SemEval-2013 SciEntsBank and Beetle and SAF, each answer left out of its own"
+        " neighbours, plus answers to other questions graded 0; k and temperature by question-grouped CV log-loss",
+        "train_cv": cv,
+    }
+
+
 def main() -> None:
     started = time.perf_counter()
     embedder = default_embedder()
@@ -143,9 +260,12 @@ def main() -> None:
             )
         )
     plain_out = None
+    examples_out = fit_examples(plain)
     for grader, items, trained_on in runs:
         out = fit_calibration(grader, items, trained_on, plain_out)
         plain_out = plain_out or out
+        # Fitted with the plain grader's likelihood; with the judge the likelihood reads much the same way.
+        out["examples"] = examples_out
         path = ROOT / "viva" / "grading" / "calibration" / f"{out['models']}.json"
         path.write_text(json.dumps(out, indent=2) + "\n")
         print(json.dumps(out["train_cv"]), f"-> {path}")

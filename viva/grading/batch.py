@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from viva.bank.loader import Bank
+from viva.errors import Problem, VivaError
 from viva.grading.result import Grade
-from viva.grading.rubric import Point, Rubric
+from viva.grading.rubric import Example, Point, Rubric
 
 MAX_ANSWER_CHARS = 20_000
 
@@ -98,6 +100,62 @@ def _parse_line(n: int, raw: str, bank: Bank | None) -> Job | Failure:
     return Job(n, qid, Rubric.from_reference(line.question, line.reference), line.answer)
 
 
+class _ExampleLine(BaseModel):
+    question_id: str | None = Field(None, min_length=1)
+    question: str | None = Field(None, min_length=1)
+    answer: str = Field(min_length=1)
+    score: float = Field(ge=0, le=1)
+    contradicts: bool = False
+
+
+def parse_examples(lines: Iterable[str], where: str, bank: Bank | None) -> dict[str, tuple[Example, ...]]:
+    """Graded examples, keyed by bank question id or by question text (`examples_key`). Unlike answers to grade,
+    a bad example stops the run: grading on with part of a team's examples would quietly change every score."""
+    found: dict[str, list[Example]] = defaultdict(list)
+    problems = []
+    form = 'write {"question_id" (or "question"), "answer", "score" (0-1), "contradicts"?}'
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            line = _ExampleLine.model_validate_json(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            what = f"missing field '{field}'" if err["type"] == "missing" else f"{field or 'line'}: {err['msg']}"
+            problems.append(Problem.at(where, n, what, form))
+            continue
+        if (line.question_id is None) == (line.question is None):
+            problems.append(Problem.at(where, n, "give exactly one of 'question_id' and 'question'", form))
+        elif line.question_id is not None and (bank is None or line.question_id not in bank.questions):
+            problems.append(
+                Problem.at(where, n, f"unknown question_id {line.question_id!r}", "list ids with `viva bank list`")
+            )
+        else:
+            key = examples_key(line.question_id, line.question or "")
+            found[key].append(Example(line.answer, line.score, line.contradicts))
+    if problems:
+        raise VivaError(problems[:20])
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def examples_key(question_id: str | None, question: str) -> str:
+    return f"id:{question_id}" if question_id else f"question:{' '.join(question.split())}"
+
+
+def with_examples(parsed: list[Job | Failure], examples: dict[str, tuple[Example, ...]]) -> list[Job | Failure]:
+    """Each job's rubric with the examples for its question: bank questions by id, others by question text."""
+    if not examples:
+        return parsed
+    out: list[Job | Failure] = []
+    for item in parsed:
+        if isinstance(item, Job):
+            found = examples.get(examples_key(item.rubric.id or None, item.rubric.question), ())
+            item = replace(item, rubric=item.rubric.with_examples(found)) if found else item
+        out.append(item)
+    return out
+
+
 def _field_error(e: ValidationError, shape: type[BaseModel]) -> str:
     err = e.errors()[0]
     field = ".".join(str(p) for p in err["loc"]) or "line"
@@ -112,7 +170,7 @@ def _field_error(e: ValidationError, shape: type[BaseModel]) -> str:
 
 
 def result_row(job: Job, grade: Grade) -> dict[str, Any]:
-    return {
+    row = {
         "id": job.id,
         "score": grade.score,
         "points": [
@@ -122,3 +180,6 @@ def result_row(job: Job, grade: Grade) -> dict[str, Any]:
         "flags": grade.flags,
         "grader": grade.grader,
     }
+    if grade.examples is not None:  # only when --examples gave this question graded answers
+        row["examples"] = grade.examples.model_dump()
+    return row

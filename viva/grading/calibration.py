@@ -8,11 +8,12 @@ hand-set defaults, good enough for unit tests and user-supplied models, and says
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
 
+from viva.grading.examples import EXAMPLE_FEATURES
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 
 
@@ -25,6 +26,21 @@ class Logistic:
     def probability(self, features: np.ndarray) -> float:
         z = float(np.dot(self.coef, features)) + self.intercept
         return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True)
+class ExampleModel:
+    """How a question's graded examples turn into a score (viva/grading/examples.py)."""
+
+    score: Logistic  # over EXAMPLE_FEATURES: the probability a person would grade the answer correct
+    k: int = 7  # nearest examples that vote
+    temperature: float = 10.0  # vote weight exp(temperature * cosine)
+    contradiction: float = 0.5  # weighted share of contradicting neighbours at or above which the answer contradicts
+
+    @classmethod
+    def default(cls) -> ExampleModel:
+        # likelihood, knn, best_good, best_poor
+        return cls(Logistic((2.0, 4.0, 3.0, -3.0), -3.5))
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class Calibration:
     # The judge reads fluently and can be talked round by vague on-topic prose; the embeddings need the point's
     # content in the answer. A point is covered only when both agree.
     floor: Logistic | None = None
+    examples: ExampleModel = field(default_factory=ExampleModel.default)
 
     def decide(self, features: np.ndarray) -> tuple[bool, float]:
         """(covered, probability) for one point's features, before any contradiction."""
@@ -97,4 +114,17 @@ def calibration_for(models: str, judged: bool = False) -> Calibration:
         misconception_sim=data["misconception_sim"],
         judge_contradiction=data.get("judge_contradiction", 1.1),
         floor=Logistic(tuple(f["coef"]), f["intercept"], f["threshold"]) if (f := data.get("floor")) else None,
+        examples=_example_model(data.get("examples")),
+    )
+
+
+def _example_model(data: dict[str, object] | None) -> ExampleModel:
+    if not data or tuple(data["features"]) != EXAMPLE_FEATURES:  # type: ignore[arg-type]
+        return ExampleModel.default()
+    score: dict[str, object] = data["score"]  # type: ignore[assignment]
+    return ExampleModel(
+        Logistic(tuple(score["coef"]), float(score["intercept"])),  # type: ignore[arg-type]
+        k=int(data["k"]),  # type: ignore[call-overload]
+        temperature=float(data["temperature"]),  # type: ignore[arg-type]
+        contradiction=float(data["contradiction"]),  # type: ignore[arg-type]
     )

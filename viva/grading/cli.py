@@ -12,7 +12,7 @@ from typing import IO
 from rich.console import Console
 
 from viva.errors import Problem, VivaError
-from viva.grading.batch import MAX_ANSWER_CHARS, Failure, Job, parse, result_row
+from viva.grading.batch import MAX_ANSWER_CHARS, Failure, Job, parse, parse_examples, result_row, with_examples
 from viva.llm.service import JudgedGrader
 
 CHUNK = 64  # answers embedded together: large enough to batch well, small enough to stream results
@@ -25,13 +25,18 @@ def grade_one(
     banks: tuple[Path, ...],
     llm_url: str | None = None,
     llm_model: str | None = None,
+    examples_path: str | None = None,
 ) -> None:
     from viva.bank.loader import load_bank
     from viva.feedback import print_report
+    from viva.grading.batch import examples_key
     from viva.grading.rubric import Rubric
     from viva.llm.service import grader_for
 
-    question = load_bank(banks).get(question_id)
+    bank = load_bank(banks)
+    question = bank.get(question_id)
+    examples = parse_examples(_read_lines(examples_path), examples_path, bank) if examples_path else {}
+    rubric = Rubric.of(question).with_examples(examples.get(examples_key(question.id, question.question), ()))
     text = sys.stdin.read() if answer in (None, "-") else answer
     assert text is not None
     if not text.strip():
@@ -40,7 +45,7 @@ def grade_one(
         raise VivaError(Problem("--answer", f"longer than {MAX_ANSWER_CHARS:,} characters", "shorten the answer"))
     grader = grader_for(llm_url, llm_model)
     try:
-        grade = grader.grade(question, text)
+        grade = grader.grade(rubric, text)
     finally:
         grader.close()
     if fmt == "json":
@@ -48,7 +53,7 @@ def grade_one(
         return
     console = Console()
     console.print(f"[bold]{question.id}[/bold]: {question.question}\n")
-    print_report(console, Rubric.of(question), text, grade)
+    print_report(console, rubric, text, grade)
 
 
 def grade_batch(
@@ -58,13 +63,15 @@ def grade_batch(
     banks: tuple[Path, ...],
     llm_url: str | None = None,
     llm_model: str | None = None,
+    examples_path: str | None = None,
 ) -> int:
     from viva.bank.loader import load_bank
     from viva.llm.service import grader_for
 
     lines = _read_lines(input_path)
     bank = load_bank(banks)
-    parsed = list(parse(lines, bank))
+    examples = parse_examples(_read_lines(examples_path), examples_path, bank) if examples_path else {}
+    parsed = with_examples(list(parse(lines, bank)), examples)
     grader = grader_for(llm_url, llm_model)
     try:
         return _write_results(parsed, output, progress, grader)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,6 +15,7 @@ from viva.cross_encoder import LABELS, PairScorer, reference_side
 from viva.embed import CachedEmbedder, Embedder, Tokens, Vectors, embed_with_tokens
 from viva.grading.calibration import Calibration, calibration_for, models_name
 from viva.grading.communication import communication
+from viva.grading.examples import MIN_EXAMPLES, ExampleVectors, neighbours
 from viva.grading.features import (
     JUDGE_FEATURES,
     Evidence,
@@ -22,8 +25,8 @@ from viva.grading.features import (
     join_tokens,
     point_evidence,
 )
-from viva.grading.result import Flag, Grade, MisconceptionHit, PointGrade, Span
-from viva.grading.rubric import Rubric
+from viva.grading.result import ExampleEvidence, ExampleMatch, Flag, Grade, MisconceptionHit, PointGrade, Span
+from viva.grading.rubric import Example, Rubric
 from viva.grading.screen import screen
 from viva.text import Segment, content_stems, reverses, segments, words
 
@@ -56,6 +59,7 @@ class _Embedded:
     stems: set[str]
     rv: _RubricVectors
     evidence: list[Evidence]  # per rubric point, with the judge's features appended when there is a judge
+    whole: np.ndarray | None = None  # the usable text as one vector, when the rubric has graded examples
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Grader:
     embedder: CachedEmbedder
     calibration: Calibration
     judge: PairScorer | None = None
+    _examples: OrderedDict[tuple[Example, ...], ExampleVectors] = field(default_factory=OrderedDict, repr=False)
+    _examples_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def for_embedder(cls, embedder: Embedder, judge: PairScorer | None = None) -> Grader:
@@ -101,11 +107,14 @@ class Grader:
         texts = [s.text for p in prepared for s in p.usable]
         # Answer text bypasses the cache: it rarely repeats, and would push rubric vectors out.
         vectors, tokens = embed_with_tokens(self.embedder.inner, texts) if texts else (_EMPTY, [])
+        compared = [_model_text(p, p.usable) for p in prepared if _compares(p)]
+        wholes = iter(self.embedder.inner.embed(compared) if compared else _EMPTY)
         out, k = [], 0
         for p in prepared:
             n = len(p.usable)
             rv = self._rubric_vectors(p.rubric)
-            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), rv, [])
+            whole = next(wholes) if _compares(p) else None
+            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), rv, [], whole)
             e.evidence.extend(self._evidence(e, rv, i) for i in range(len(p.rubric.points)))
             out.append(e)
             k += n
@@ -163,6 +172,41 @@ class Grader:
             i += len(p.texts)
         return _RubricVectors(vecs[0], set(toks[0].pieces), points, vecs[i:])
 
+    def example_vectors(self, rubric: Rubric) -> ExampleVectors:
+        """The rubric's graded examples, each embedded over the text of it that could earn credit (as answers are);
+        kept for the 256 most recent example sets."""
+        with self._examples_lock:
+            if (hit := self._examples.get(rubric.examples)) is not None:
+                self._examples.move_to_end(rubric.examples)
+                return hit
+        texts = [_model_text(p, p.usable) for p in (_prepare(rubric, x.answer) for x in rubric.examples)]
+        kept = [t for t in texts if t]
+        embedded = iter(self.embedder.inner.embed(kept) if kept else _EMPTY)
+        dim = len(self._rubric_vectors(rubric).question)
+        rows = [next(embedded) if t else np.zeros(dim, np.float32) for t in texts]
+        vectors = ExampleVectors(
+            np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32),
+            np.array([x.score for x in rubric.examples], np.float32),
+            np.array([x.contradicts for x in rubric.examples], bool),
+        )
+        with self._examples_lock:
+            self._examples[rubric.examples] = vectors
+            while len(self._examples) > 256:
+                self._examples.popitem(last=False)
+        return vectors
+
+    def example_inputs(
+        self, items: Sequence[tuple[Question | Rubric, str]]
+    ) -> list[tuple[float, np.ndarray | None, bool]]:
+        """Per answer, what the example model reads besides the neighbours: the rubric's likelihood, the answer's
+        vector (None when nothing in it can earn credit) and whether it reverses a key point. For fitting the model
+        (benchmarks/grading/train.py); the rubrics must carry their examples."""
+        out = []
+        for e in self._embed_answers(items):
+            points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
+            out.append((_likelihood(e.p.rubric, points), e.whole, any(pt.contradicted for pt in points)))
+        return out
+
     def _evidence(self, e: _Embedded, rv: _RubricVectors, i: int) -> Evidence:
         point_vecs, point_tokens = rv.points[i]
         return point_evidence(
@@ -188,15 +232,52 @@ class Grader:
             flags.append("off_topic")
             points = [pt.model_copy(update={"covered": False, "evidence": None, "span": None}) for pt in points]
         hits = self._misconceptions(p.rubric, rv, e)
+        score = _score(p.rubric, points, hits, off_topic="off_topic" in flags)
+        compared = None
+        if e.whole is not None and "off_topic" not in flags:
+            score, compared = self._compare_examples(e, points, hits, score, flags)
+        notes = []
+        if 0 < len(p.rubric.examples) < MIN_EXAMPLES:
+            notes.append(
+                f"{len(p.rubric.examples)} graded example(s) for this question were not used: at least "
+                f"{MIN_EXAMPLES} are needed."
+            )
         return Grade(
-            score=_score(p.rubric, points, hits, off_topic="off_topic" in flags),
+            score=score,
             points=points,
             misconceptions=hits,
             communication=communication(p.screened_text),
             flags=flags,
             injection=p.injection,
             grader=self.name,
+            notes=notes,
+            examples=compared,
         )
+
+    def _compare_examples(
+        self, e: _Embedded, points: list[PointGrade], hits: list[MisconceptionHit], score: float, flags: list[Flag]
+    ) -> tuple[float, ExampleEvidence | None]:
+        """The score from the rubric and the graded examples together; `flags` gains `contradiction` when most of
+        the nearest examples contradict the reference."""
+        assert e.whole is not None
+        model = self.calibration.examples
+        examples = self.example_vectors(e.p.rubric)
+        near = neighbours(e.whole, examples, model.k, model.temperature)
+        if near is None:
+            return score, None
+        x = np.concatenate([[_likelihood(e.p.rubric, points)], near.features])
+        combined = 100 * model.score.probability(x) * MISCONCEPTION_PENALTY ** len(hits)
+        if "contradiction" in flags:
+            # The answer reverses a key point: answers like it may have been graded well, but this one says the
+            # opposite, so it keeps no more than the rubric gives.
+            combined = min(combined, score)
+        elif near.contradicted >= model.contradiction:
+            flags.append("contradiction")
+        nearest = [
+            ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3))
+            for i, sim in near.nearest[:3]
+        ]
+        return round(min(100.0, combined), 1), ExampleEvidence(rubric_score=score, nearest=nearest)
 
     def _grade_point(self, point_id: str, ev: Evidence, answer: str) -> PointGrade:
         made, p_covered = self.calibration.decide(ev.features) if ev.segment else (False, 0.0)
@@ -290,6 +371,11 @@ def _window(p: _Prepared, segment: Segment) -> str:
     return _model_text(p, p.usable[first : last + 1])
 
 
+def _compares(p: _Prepared) -> bool:
+    """Whether the answer is also compared with graded examples: enough of them, and text that can earn credit."""
+    return len(p.rubric.examples) >= MIN_EXAMPLES and bool(p.usable)
+
+
 def _stems(usable: list[Segment]) -> set[str]:
     return set().union(*(content_stems(s.text) for s in usable)) if usable else set()
 
@@ -298,6 +384,11 @@ def _span(answer: str, segment: Segment | None) -> Span | None:
     if segment is None:
         return None
     return Span(start=segment.start, end=segment.end, text=answer[segment.start : segment.end])
+
+
+def _likelihood(rubric: Rubric, points: list[PointGrade]) -> float:
+    total = sum(p.weight for p in rubric.points)
+    return sum(p.weight * g.likelihood for p, g in zip(rubric.points, points, strict=True)) / total if total else 0.0
 
 
 def _score(rubric: Rubric, points: list[PointGrade], hits: list[MisconceptionHit], off_topic: bool) -> float:

@@ -43,6 +43,19 @@ class Communication(BaseModel):
     tips: list[str] = Field(default_factory=list)
 
 
+class ExampleMatch(BaseModel):
+    index: int = Field(description="Position of the example in the question's graded examples.")
+    score: float = Field(ge=0, le=1, description="How a person graded it.")
+    similarity: float
+
+
+class ExampleEvidence(BaseModel):
+    """With graded examples, the score also weighs how people graded the most similar answers."""
+
+    rubric_score: float = Field(ge=0, le=100, description="What the key points alone would give.")
+    nearest: list[ExampleMatch]
+
+
 class Grade(BaseModel):
     score: float = Field(ge=0, le=100, description="Weighted by key-point weights.")
     points: list[PointGrade]
@@ -55,6 +68,7 @@ class Grade(BaseModel):
     graders: dict[str, float] = Field(
         default_factory=dict, description="When several graders ran: each one's own score (offline, judge)."
     )
+    examples: ExampleEvidence | None = None
 
     def covered(self) -> list[PointGrade]:
         return [p for p in self.points if p.covered]

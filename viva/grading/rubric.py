@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from viva.bank.schema import Question
 from viva.text import content_stems, segments
@@ -17,11 +17,25 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Example:
+    """An answer to the same question that a person has graded: the grader scores new answers partly by how the
+    most similar graded answers were scored (viva/grading/examples.py)."""
+
+    answer: str
+    score: float  # 0-1, the human grade
+    contradicts: bool = False  # the grader judged that it contradicts the reference
+
+
+@dataclass(frozen=True)
 class Rubric:
     question: str
     points: tuple[Point, ...]
     misconceptions: tuple[tuple[str, str], ...] = ()  # (claim, why it is wrong)
     id: str = ""
+    examples: tuple[Example, ...] = ()
+
+    def with_examples(self, examples: Sequence[Example]) -> Rubric:
+        return replace(self, examples=tuple(examples))
 
     @classmethod
     def of(cls, q: Question) -> Rubric:
