@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,19 +77,9 @@ class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
             return np.zeros((0, 384), np.float32), []
         self._ready()
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Similar lengths share a batch, so little compute is spent on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         rows: dict[int, np.ndarray] = {}
         tokens: dict[int, Tokens] = {}
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            width = max(len(encodings[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), width), np.int64)
-            mask = np.zeros((len(chunk), width), np.int64)
-            for row, i in enumerate(chunk):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+        for chunk, ids, mask in padded_batches(encodings, BATCH):
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )[0]
@@ -102,6 +92,22 @@ class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
                     tokens[i] = Tokens(encodings[i].tokens[1 : n - 1], normalise(hidden[row, 1 : n - 1]))
         vectors = normalise(np.stack([rows[i] for i in range(len(texts))]))
         return vectors, [tokens[i] for i in range(len(texts))] if keep_tokens else []
+
+
+def padded_batches(encodings: Sequence[Any], size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """(text indices, input ids, attention mask) per batch of tokenizer encodings. Similar lengths share a batch, so
+    little compute is spent on padding."""
+    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+    for start in range(0, len(order), size):
+        chunk = order[start : start + size]
+        width = max(len(encodings[i].ids) for i in chunk)
+        ids = np.zeros((len(chunk), width), np.int64)
+        mask = np.zeros((len(chunk), width), np.int64)
+        for row, i in enumerate(chunk):
+            n = len(encodings[i].ids)
+            ids[row, :n] = encodings[i].ids
+            mask[row, :n] = 1
+        yield chunk, ids, mask
 
 
 def default_embedder() -> OnnxEmbedder:

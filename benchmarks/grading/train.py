@@ -146,7 +146,7 @@ def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray
     an answer that resembles none of the examples and would credit it with the examples' typical grade."""
     out: dict[tuple[int, float], dict[str, list[object]]] = {key: {} for key in NEIGHBOURS}  # type: ignore[misc]
     for key in NEIGHBOURS:
-        out[key] = {f: [] for f in ("x", "y", "contra", "rule", "group", "set", "label3", "synthetic")}
+        out[key] = {f: [] for f in ("x", "y", "contra", "cap", "group", "set", "label3", "synthetic")}
     rng = np.random.default_rng(0)
     for name in SETS:
         items = with_examples(load(name, "train"), load(name, "train"))
@@ -163,7 +163,7 @@ def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray
         inputs = grader.example_inputs(pairs)
         labels = [(i, i.target, i.label_3way, own, False) for i, own in zip(items, own_index, strict=True)]
         labels += [(i, 0.0, "incorrect", None, True) for i, _ in foreign]
-        for (item, target, label3, own, synthetic), (likelihood, whole, rule) in zip(labels, inputs, strict=True):
+        for (item, target, label3, own, synthetic), (likelihood, whole, cap) in zip(labels, inputs, strict=True):
             vectors = grader.example_vectors(item.rubric)
             for k, t in NEIGHBOURS:
                 near = neighbours(whole, vectors, k, t, exclude=own) if whole is not None else None
@@ -171,7 +171,7 @@ def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray
                 rows["x"].append([likelihood, *(near.features if near else (0.0, 0.0, 0.0))])
                 rows["contra"].append(near.contradicted if near else 0.0)
                 rows["y"].append(target)
-                rows["rule"].append(rule)
+                rows["cap"].append(cap)
                 rows["group"].append(f"{name}:{item.question_id}")
                 rows["set"].append(name)
                 rows["label3"].append(label3)
@@ -209,11 +209,13 @@ def fit_examples(grader: Grader) -> dict[str, object]:
         print(f"examples k={k} temperature={t:g}: CV log-loss {loss:.4f}")
     (k, t) = min(scored, key=lambda key: scored[key][1])
     r, cv_p = rows[(k, t)], scored[(k, t)][0]
+    # As the grader does: an answer that reverses a key point keeps no more than the rubric gives it.
+    cv_p = np.minimum(cv_p, r["cap"])
     semeval = (r["set"] != "saf") & ~r["synthetic"]
     truth = np.where(r["label3"] == "contradictory", 2, np.where(r["y"] >= 0.5, 1, 0))[semeval]
 
     def three_way(share: float) -> np.ndarray:
-        contradicted = r["rule"] | (r["contra"] >= share)
+        contradicted = (r["cap"] < 1) | (r["contra"] >= share)
         return np.where(contradicted, 2, np.where(cv_p >= 0.5, 1, 0))[semeval]
 
     shares = [*np.linspace(0.3, 0.9, 13).round(2), 1.1]
