@@ -259,8 +259,8 @@ class Grader:
     def _compare_examples(
         self, e: _Embedded, points: list[PointGrade], hits: list[MisconceptionHit], score: float, flags: list[Flag]
     ) -> tuple[float, ExampleEvidence | None]:
-        """The score from the rubric and the graded examples together; `flags` gains `contradiction` when most of
-        the nearest examples contradict the reference."""
+        """The score from the rubric and the graded examples together; `flags` gains `contradiction` when the
+        weighted share of nearest examples that contradict the reference reaches the fitted threshold."""
         assert e.whole is not None
         model = self.calibration.examples
         examples = self.example_vectors(e.p.rubric)
