@@ -181,6 +181,16 @@ def test_bad_examples_stop_the_run_with_file_and_line(tmp_path, line, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_bank_questions_take_examples_by_id_or_by_text():
+    from viva.bank import load_bank
+    from viva.grading.batch import examples_for
+
+    question = next(iter(load_bank()))
+    by_text = parse_examples([json.dumps({"question": question.question, "answer": "x", "score": 1})], "f", None)
+    assert examples_for(Rubric.of(question), by_text).examples == (Example("x", 1.0),)
+    assert examples_for(RUBRIC, by_text).examples == ()
+
+
 def test_parse_examples_keys_bank_questions_by_id():
     from viva.bank import load_bank
 

@@ -143,17 +143,18 @@ def examples_key(question_id: str | None, question: str) -> str:
     return f"id:{question_id}" if question_id else f"question:{' '.join(question.split())}"
 
 
+def examples_for(rubric: Rubric, examples: dict[str, tuple[Example, ...]]) -> Rubric:
+    """The rubric with the examples given for its question: by bank id, else by the question's text."""
+    by_id = examples.get(examples_key(rubric.id, "")) if rubric.id else None
+    found = by_id or examples.get(examples_key(None, rubric.question), ())
+    return rubric.with_examples(found) if found else rubric
+
+
 def with_examples(parsed: list[Job | Failure], examples: dict[str, tuple[Example, ...]]) -> list[Job | Failure]:
-    """Each job's rubric with the examples for its question: bank questions by id, others by question text."""
+    """Each job's rubric with the examples for its question (examples_for)."""
     if not examples:
         return parsed
-    out: list[Job | Failure] = []
-    for item in parsed:
-        if isinstance(item, Job):
-            found = examples.get(examples_key(item.rubric.id or None, item.rubric.question), ())
-            item = replace(item, rubric=item.rubric.with_examples(found)) if found else item
-        out.append(item)
-    return out
+    return [replace(p, rubric=examples_for(p.rubric, examples)) if isinstance(p, Job) else p for p in parsed]
 
 
 def _field_error(e: ValidationError, shape: type[BaseModel]) -> str:

@@ -29,14 +29,14 @@ def grade_one(
 ) -> None:
     from viva.bank.loader import load_bank
     from viva.feedback import print_report
-    from viva.grading.batch import examples_key
+    from viva.grading.batch import examples_for
     from viva.grading.rubric import Rubric
     from viva.llm.service import grader_for
 
     bank = load_bank(banks)
     question = bank.get(question_id)
     examples = parse_examples(_read_lines(examples_path), examples_path, bank) if examples_path else {}
-    rubric = Rubric.of(question).with_examples(examples.get(examples_key(question.id, question.question), ()))
+    rubric = examples_for(Rubric.of(question), examples)
     text = sys.stdin.read() if answer in (None, "-") else answer
     assert text is not None
     if not text.strip():

@@ -4,7 +4,8 @@ When a question comes with answers a person has already graded (`Rubric.examples
 answer with them as well as with the rubric. This is the "unseen answers" setting of the short-answer grading
 literature (SemEval-2013 Task 7, SAF): the key points say what must be said, the examples show how strictly the
 graders apply them. Both sides see only the text that can earn credit (injections blanked, restatements and term
-lists dropped), so the examples cannot be used to game the grade.
+lists dropped), so injected verdicts and bare term lists cannot borrow an example's grade. Fluent text that talks
+around the question close to well-graded answers can (docs/grading.md, tests/test_grading_redteam.py).
 
 Pure: vectors in, numbers out. The weights that combine these features are fitted on train splits only
 (benchmarks/grading/train.py) and live in the calibration file.
