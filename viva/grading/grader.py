@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -49,6 +50,11 @@ class _Prepared:
     question_stems: set[str]
     usable: list[Segment]
     flags: list[Flag]
+
+    @cached_property
+    def usable_text(self) -> str:
+        """The usable segments as one text: what the judge model reads, and what graded examples are compared on."""
+        return _model_text(self, self.usable)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class Grader:
         texts = [s.text for p in prepared for s in p.usable]
         # Answer text bypasses the cache: it rarely repeats, and would push rubric vectors out.
         vectors, tokens = embed_with_tokens(self.embedder.inner, texts) if texts else (_EMPTY, [])
-        compared = [_model_text(p, p.usable) for p in prepared if _compares(p)]
+        compared = [p.usable_text for p in prepared if _compares(p)]
         wholes = iter(self.embedder.inner.embed(compared) if compared else _EMPTY)
         out, k = [], 0
         for p in prepared:
@@ -130,7 +136,7 @@ class Grader:
         plans = []
         for e in embedded:
             p, points = e.p, e.p.rubric.points
-            whole_text = _model_text(p, p.usable)
+            whole_text = p.usable_text
             plan: list[list[int]] = []
             floor = self.calibration.floor
             for point, ev in zip(points, e.evidence, strict=True):
@@ -179,7 +185,7 @@ class Grader:
             if (hit := self._examples.get(rubric.examples)) is not None:
                 self._examples.move_to_end(rubric.examples)
                 return hit
-        texts = [_model_text(p, p.usable) for p in (_prepare(rubric, x.answer) for x in rubric.examples)]
+        texts = [_prepare(rubric, x.answer).usable_text for x in rubric.examples]
         kept = [t for t in texts if t]
         embedded = iter(self.embedder.inner.embed(kept) if kept else _EMPTY)
         dim = len(self._rubric_vectors(rubric).question)
@@ -356,8 +362,8 @@ def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment]
 
 
 def _model_text(p: _Prepared, kept: list[Segment]) -> str:
-    """What the judge model reads: only what can earn credit (injected text blanked, restatements and term lists
-    gone), with the punctuation between adjacent kept sentences and clauses left as the candidate wrote it."""
+    """The `kept` segments as one text: only what can earn credit (injected text blanked, restatements and term
+    lists gone), with the punctuation between adjacent kept sentences and clauses left as the candidate wrote it."""
     runs: list[tuple[int, int]] = []
     for s in kept:
         if runs and not _WORD.search(p.screened_text[runs[-1][1] : s.start]):
