@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from benchmarks.grading.data import Item
-from viva.embed import Embedder
+from viva.embed import Embedder, Vectors
 from viva.text import content_stems
 
 
@@ -48,11 +48,13 @@ def token_overlap(items: Sequence[Item]) -> np.ndarray:
     return np.array(out)
 
 
-def nearest_examples(embedder: Embedder, graded: Sequence[Item]) -> Callable[[Sequence[Item]], np.ndarray]:
+def nearest_examples(
+    embedder: Embedder, graded: Sequence[Item], vectors: Vectors | None = None
+) -> Callable[[Sequence[Item]], np.ndarray]:
     """The graded answers alone: the similarity-weighted mean grade of the 7 most similar `graded` answers to the same
     question (weights exp(10 * cosine), the same model). Scoring `graded` itself leaves each answer out of its own
-    neighbours."""
-    vectors = embedder.embed([g.answer for g in graded])
+    neighbours. `vectors`: the graded answers already embedded with `embedder`."""
+    vectors = embedder.embed([g.answer for g in graded]) if vectors is None else vectors
     targets = np.array([g.target for g in graded])
     by_question: dict[str, list[int]] = {}
     for k, g in enumerate(graded):

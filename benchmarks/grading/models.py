@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.grading.baselines import nearest_examples
 from benchmarks.grading.data import Item, load
 from viva.embed import Embedder, Vectors, normalise
 from viva.onnx_embedder import padded_batches
@@ -32,8 +33,6 @@ from viva.onnx_embedder import padded_batches
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SETS = ("sciEntsBank", "beetle", "saf")
 BATCH = 32
-NEIGHBOURS = 7
-SHARPNESS = 10.0  # softmax weights exp(10 * cos): the nearest graded answers count most
 THREADS = min(4, os.cpu_count() or 1)  # as viva.onnx_embedder.onnx_threads()
 
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (ids, mask) -> one pooled row per text
@@ -257,29 +256,6 @@ def whole_cosine(embedder: Embedder, items: Sequence[Item], answers: Vectors) ->
     return np.array([max(float(vectors[t] @ a) for t in r) for r, a in zip(refs, answers, strict=True)])
 
 
-def label(item: Item) -> float:
-    return item.score if item.set == "saf" else float(item.label_2way == "correct")
-
-
-def knn(train: Sequence[Item], train_vectors: Vectors, test: Sequence[Item], test_vectors: Vectors) -> np.ndarray:
-    """Per test answer, the softmax(10 * cos)-weighted mean label of its 7 nearest train answers to the question."""
-    labels = np.array([label(i) for i in train])
-    by_question: dict[str, list[int]] = {}
-    for n, item in enumerate(train):
-        by_question.setdefault(item.question_id, []).append(n)
-    out = []
-    for item, vector in zip(test, test_vectors, strict=True):
-        rows = np.array(by_question.get(item.question_id, []), dtype=int)
-        if not len(rows):
-            out.append(float(labels.mean()))
-            continue
-        sims = train_vectors[rows] @ vector
-        nearest = np.argsort(-sims)[:NEIGHBOURS]
-        weights = np.exp(SHARPNESS * (sims[nearest] - sims[nearest].max()))
-        out.append(float(weights @ labels[rows[nearest]] / weights.sum()))
-    return np.array(out)
-
-
 def macro_f1(values: np.ndarray, truth: np.ndarray, threshold: float) -> float:
     from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 
@@ -299,15 +275,15 @@ def quality(embedder: Embedder) -> dict[str, float]:
         train, test = load(name, "train"), load(name, "test")
         train_vectors = embedder.embed([i.answer for i in train])
         test_vectors = embedder.embed([i.answer for i in test])
-        truth = np.array([label(i) for i in test])
-        neighbours = knn(train, train_vectors, test, test_vectors)
+        truth = np.array([i.target for i in test])
+        neighbours = nearest_examples(embedder, train, train_vectors)(test)
         cosine = whole_cosine(embedder, test, test_vectors)
         if name == "saf":
             out["SAF cos r"] = float(pearsonr(cosine, truth)[0])
             out["SAF kNN r"] = float(pearsonr(neighbours, truth)[0])
             continue
         train_cosine = whole_cosine(embedder, train, train_vectors)
-        threshold = tuned_threshold(train_cosine, np.array([label(i) for i in train]))
+        threshold = tuned_threshold(train_cosine, np.array([i.target for i in train]))
         out[f"{name} cos F1"] = macro_f1(cosine, truth, threshold)
         out[f"{name} kNN F1"] = macro_f1(neighbours, truth, 0.5)
     return {k: round(v, 3) for k, v in out.items()}
