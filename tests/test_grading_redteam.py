@@ -30,7 +30,6 @@ KNOWN_FAILURES: dict[tuple[str, str, str, int], str] = {
     ("strong_no_flags", "input-vs-output", "strong", 1): "'the bad content is never produced' reads as a negation",
     ("gaming_low", "cot-basics", "contradiction", 0): "a swap of which tasks it helps is credited as the point",
     ("gaming_low", "length-effects", "restate", 0): "the question's own 'same effect on latency' earns a point",
-    ("gaming_low", "input-vs-output", "contradiction", 0): "'always caught by the input check' earns input-cheap-early",
     ("contradiction", "cot-basics", "contradiction", 0): "swapped task types; 'does not give extra computation' is "
     "not close enough to the point to count as its reversal",
     ("contradiction", "what-it-tells-you", "contradiction", 0): "'perplexity is not affected' shares too few words "
@@ -210,14 +209,8 @@ def test_evidence_and_spans_are_the_candidates_own_words(grades, question_id):
 _NEAR_GOOD = "no point made, but close to the well-graded answers, so the neighbours lift it (docs/grading.md)"
 EXAMPLE_KNOWN_FAILURES: dict[tuple[str, str, int], str] = {
     ("bpe-basics", "restate", 0): _NEAR_GOOD,
-    ("bpe-basics", "restate", 1): _NEAR_GOOD,
-    ("cot-basics", "restate", 0): _NEAR_GOOD,
-    ("length-effects", "restate", 0): _NEAR_GOOD,
-    ("what-it-tells-you", "restate", 1): _NEAR_GOOD,
-    ("pipeline-basics", "restate", 0): _NEAR_GOOD,
     ("cot-basics", "contradiction", 0): "the rubric misses this reversal (see KNOWN_FAILURES); the neighbours lift it",
     ("pipeline-basics", "contradiction", 0): "the rubric misses this swap (see KNOWN_FAILURES); the neighbours lift it",
-    ("input-vs-output", "contradiction", 0): "the rubric's own score (see KNOWN_FAILURES)",
 }
 
 
@@ -243,6 +236,7 @@ def graded_with_examples(grader: Grader) -> dict[tuple[str, str], Grade]:
         examples += [Example(item["weak"], 0.3) for item in case["weak_plus_injection"]]
         rubric = Rubric.of(question).with_examples(examples)
         answers = [_answer(item) for kind in GAMING for item in case[kind]]
+        answers += [item["weak"] for item in case["weak_plus_injection"]]
         grades = grader.grade_many([(rubric, a) for a in answers])
         out |= {(case["question"], a): g for a, g in zip(answers, grades, strict=True)}
     return out
@@ -251,4 +245,8 @@ def graded_with_examples(grader: Grader) -> dict[tuple[str, str], Grade]:
 @pytest.mark.parametrize(("question_id", "item"), _example_params())
 def test_gaming_answer_scores_low_with_graded_examples(graded_with_examples, question_id, item):
     grade = graded_with_examples[question_id, _answer(item)]
+    if "weak" in item:
+        # The weak answer is itself an example, graded 30: the injection must not add to what it earns.
+        assert grade.score <= graded_with_examples[question_id, item["weak"]].score
+        return
     assert grade.score <= GAMING_MAX, (grade.score, grade.examples)

@@ -8,6 +8,7 @@ import numpy as np
 
 from benchmarks.grading.data import Item
 from viva.embed import Embedder, Vectors
+from viva.grading.examples import Kernel
 from viva.text import content_stems
 
 
@@ -54,6 +55,36 @@ def nearest_examples(
     """The graded answers alone: the similarity-weighted mean grade of the 7 most similar `graded` answers to the same
     question (weights exp(10 * cosine), the same model). Scoring `graded` itself leaves each answer out of its own
     neighbours. `vectors`: the graded answers already embedded with `embedder`."""
+
+    def vote(examples: Vectors, targets: np.ndarray, answer: np.ndarray) -> float:
+        sims = examples @ answer
+        order = np.argsort(-sims)[:7]
+        weights = np.exp(10 * (sims[order] - sims[order[0]]))
+        return float(weights @ targets[order] / weights.sum())
+
+    return _by_question(embedder, graded, vote, vectors)
+
+
+def kernel_examples(
+    embedder: Embedder, graded: Sequence[Item], kernel: Kernel, vectors: Vectors | None = None
+) -> Callable[[Sequence[Item]], np.ndarray]:
+    """The graded answers alone, spread by the grader's kernel ridge regression (viva/grading/examples.py) over the
+    whole answers' vectors: no rubric, no guards."""
+
+    def regress(examples: Vectors, targets: np.ndarray, answer: np.ndarray) -> float:
+        mean, weights = kernel.fit(examples, targets)
+        return mean + float(kernel.similarity(examples @ answer) @ weights)
+
+    return _by_question(embedder, graded, regress, vectors)
+
+
+def _by_question(
+    embedder: Embedder,
+    graded: Sequence[Item],
+    estimate: Callable[[Vectors, np.ndarray, np.ndarray], float],
+    vectors: Vectors | None,
+) -> Callable[[Sequence[Item]], np.ndarray]:
+    """Score items from the `graded` answers to the same question; an item of `graded` itself is left out."""
     vectors = embedder.embed([g.answer for g in graded]) if vectors is None else vectors
     targets = np.array([g.target for g in graded])
     by_question: dict[str, list[int]] = {}
@@ -65,13 +96,7 @@ def nearest_examples(
         out = []
         for n, (item, a) in enumerate(zip(items, answers, strict=True)):
             index = np.array([k for k in by_question.get(item.question_id, []) if not (items is graded and k == n)])
-            if not len(index):
-                out.append(0.0)
-                continue
-            sims = vectors[index] @ a
-            order = np.argsort(-sims)[:7]
-            weights = np.exp(10 * (sims[order] - sims[order[0]]))
-            out.append(float(weights @ targets[index[order]] / weights.sum()))
+            out.append(estimate(vectors[index], targets[index], a) if len(index) else 0.0)
         return np.array(out)
 
     return run

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import f1_score
 
-from benchmarks.grading.baselines import nearest_examples, rouge_l, token_overlap, whole_cosine
+from benchmarks.grading.baselines import kernel_examples, nearest_examples, rouge_l, token_overlap, whole_cosine
 from benchmarks.grading.data import ROOT, Item, load, with_examples
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grade, Grader
@@ -56,6 +56,7 @@ def tuned_threshold(train_scores: np.ndarray, train_items: Sequence[Item]) -> fl
 
 BASELINES = ("whole-answer cosine (same model)", "ROUGE-L", "reference-token overlap")
 EXAMPLES_BASELINE = "graded examples alone (7 nearest, same model)"
+KERNEL_BASELINE = "graded examples alone (the grader's kernel regression, no rubric, no guards)"
 OURS = "viva grader (shipped, one threshold)"
 PER_SET = "viva grader (threshold per set, like the baselines)"
 WITH_JUDGE = "viva grader with the judge model (opt-in: VIVA_JUDGE_MODEL=1)"
@@ -65,7 +66,7 @@ WITH_EXAMPLES = "viva grader + graded examples (train answers to the same questi
 def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
     """Rubric-only rows first (what viva does on a new question), then with graded examples of the same question."""
     table: dict[str, dict[str, float]] = {
-        name: {} for name in (OURS, PER_SET, WITH_JUDGE, *BASELINES, WITH_EXAMPLES, EXAMPLES_BASELINE)
+        name: {} for name in (OURS, PER_SET, WITH_JUDGE, *BASELINES, WITH_EXAMPLES, EXAMPLES_BASELINE, KERNEL_BASELINE)
     }
     for corpus in SEMEVAL:
         train, test = load(corpus, "train"), load(corpus, "test")
@@ -73,6 +74,7 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
             zip(BASELINES, (whole_cosine(grader.embedder), rouge_l, token_overlap), strict=True)
         )
         baselines[EXAMPLES_BASELINE] = nearest_examples(grader.embedder, train)
+        baselines[KERNEL_BASELINE] = kernel_examples(grader.embedder, train, grader.calibration.examples.kernel)
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
         with_ex = grader.grade_many([(i.rubric, i.answer) for i in with_examples(test, train)])
         table[WITH_EXAMPLES][f"{corpus} 2-way"] = macro(
@@ -115,9 +117,10 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
         (OURS, plain),
         (PER_SET, plain),
         (WITH_JUDGE, scores(judged, test)),
-        *((n, f(test)) for n, f in baselines.items() if n != EXAMPLES_BASELINE),
+        *((n, f(test)) for n, f in baselines.items() if n not in (EXAMPLES_BASELINE, KERNEL_BASELINE)),
         (WITH_EXAMPLES, scores(grader, with_examples(test, train))),
         (EXAMPLES_BASELINE, nearest_examples(grader.embedder, train)(test)),
+        (KERNEL_BASELINE, kernel_examples(grader.embedder, train, grader.calibration.examples.kernel)(test)),
     ]
     for name, values in rows:
         table[name]["SAF Pearson"] = round(float(pearsonr(values, human)[0]), 3)

@@ -29,8 +29,8 @@ from benchmarks.grading.data import ROOT, Item, load, with_examples
 from benchmarks.grading.finetune import examples, holdout, train_items
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grader
-from viva.grading.calibration import models_name
-from viva.grading.examples import EXAMPLE_FEATURES, neighbours
+from viva.grading.calibration import ExampleModel, models_name
+from viva.grading.examples import EXAMPLE_FEATURES, ExampleVectors, Kernel, neighbours
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 from viva.onnx_embedder import default_embedder
 
@@ -132,20 +132,21 @@ def floor(model: dict[str, object], x: np.ndarray, truth: np.ndarray, made: np.n
 
 
 SETS = ("sciEntsBank", "beetle", "saf")
-NEIGHBOURS = [(k, t) for k in (5, 7, 11) for t in (10.0, 20.0)]
+KERNELS = [Kernel(gamma, ridge) for gamma in (1.0, 2.0) for ridge in (0.1, 0.3)]
 
 
+MODEL = ExampleModel.default()  # its neighbour count and weighting, for the contradiction share
 OFF_TOPIC_SHARE = 0.25  # extra rows: another question's answer, graded 0 (see example_rows)
 
 
-def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray]]:
-    """Per (k, temperature): every train answer's example features, its own grade left out of its neighbours.
+def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
+    """Per kernel: every train answer's example features, its own grade left out of the examples.
 
     Plus, for a quarter of them, an answer to another question of the same set, graded 0 ("synthetic" rows, not
     scored in the CV figures): real answers always have close neighbours, so without these the model never sees
     an answer that resembles none of the examples and would credit it with the examples' typical grade."""
-    out: dict[tuple[int, float], dict[str, list[object]]] = {key: {} for key in NEIGHBOURS}  # type: ignore[misc]
-    for key in NEIGHBOURS:
+    out: dict[Kernel, dict[str, list[object]]] = {key: {} for key in KERNELS}
+    for key in KERNELS:
         out[key] = {f: [] for f in ("x", "y", "contra", "cap", "group", "set", "label3", "synthetic")}
     rng = np.random.default_rng(0)
     for name in SETS:
@@ -163,12 +164,21 @@ def example_rows(grader: Grader) -> dict[tuple[int, float], dict[str, np.ndarray
         inputs = grader.example_inputs(pairs)
         labels = [(i, i.target, i.label_3way, own, False) for i, own in zip(items, own_index, strict=True)]
         labels += [(i, 0.0, "incorrect", None, True) for i, _ in foreign]
+        fitted: dict[tuple[str, Kernel], ExampleVectors] = {}
         for (item, target, label3, own, synthetic), (likelihood, whole, cap) in zip(labels, inputs, strict=True):
-            vectors = grader.example_vectors(item.rubric)
-            for k, t in NEIGHBOURS:
-                near = neighbours(whole, vectors, k, t, exclude=own) if whole is not None else None
-                rows = out[(k, t)]
-                rows["x"].append([likelihood, *(near.features if near else (0.0, 0.0, 0.0))])
+            embedded = grader.example_vectors(item.rubric)
+            for kernel in KERNELS:
+                vectors = fitted.setdefault(
+                    (item.question_id, kernel),
+                    ExampleVectors.fit(
+                        embedded.vectors, embedded.scores, embedded.contradicts, kernel, embedded.question
+                    ),
+                )
+                near = (
+                    neighbours(whole, vectors, MODEL.k, MODEL.temperature, exclude=own) if whole is not None else None
+                )
+                rows = out[kernel]
+                rows["x"].append([likelihood, *(near.features if near else np.zeros(len(EXAMPLE_FEATURES) - 1))])
                 rows["contra"].append(near.contradicted if near else 0.0)
                 rows["y"].append(target)
                 rows["cap"].append(cap)
@@ -205,10 +215,10 @@ def soft_cv(x: np.ndarray, y: np.ndarray, sets: np.ndarray, groups: np.ndarray) 
 def fit_examples(grader: Grader) -> dict[str, object]:
     rows = example_rows(grader)
     scored = {key: soft_cv(r["x"], r["y"], r["set"], r["group"]) for key, r in rows.items()}
-    for (k, t), (_, loss) in scored.items():
-        print(f"examples k={k} temperature={t:g}: CV log-loss {loss:.4f}")
-    (k, t) = min(scored, key=lambda key: scored[key][1])
-    r, cv_p = rows[(k, t)], scored[(k, t)][0]
+    for kernel, (_, loss) in scored.items():
+        print(f"examples kernel gamma={kernel.gamma:g} ridge={kernel.ridge:g}: CV log-loss {loss:.4f}")
+    kernel = min(scored, key=lambda key: scored[key][1])
+    r, cv_p = rows[kernel], scored[kernel][0]
     # As the grader does: an answer that reverses a key point keeps no more than the rubric gives it.
     cv_p = np.minimum(cv_p, r["cap"])
     semeval = (r["set"] != "saf") & ~r["synthetic"]
@@ -235,11 +245,13 @@ def fit_examples(grader: Grader) -> dict[str, object]:
     return {
         "features": list(EXAMPLE_FEATURES),
         "score": {"coef": model.coef_[0].round(5).tolist(), "intercept": round(float(model.intercept_[0]), 5)},
-        "k": k,
-        "temperature": t,
+        "gamma": kernel.gamma,
+        "ridge": kernel.ridge,
+        "k": MODEL.k,
+        "temperature": MODEL.temperature,
         "contradiction": float(share),
-        "trained_on": "train splits of SemEval-2013 SciEntsBank and Beetle and SAF, each answer left out of its own"
-        " neighbours, plus answers to other questions graded 0; k and temperature by question-grouped CV log-loss",
+        "trained_on": "train splits of SemEval-2013 SciEntsBank and Beetle and SAF, each answer left out of the"
+        " examples, plus answers to other questions graded 0; kernel by question-grouped CV log-loss",
         "train_cv": cv,
     }
 

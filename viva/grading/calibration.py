@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from viva.grading.examples import EXAMPLE_FEATURES
+from viva.grading.examples import EXAMPLE_FEATURES, Kernel
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 
 
@@ -33,14 +33,15 @@ class ExampleModel:
     """How a question's graded examples turn into a score (viva/grading/examples.py)."""
 
     score: Logistic  # over EXAMPLE_FEATURES: the probability a person would grade the answer correct
-    k: int = 7  # nearest examples that vote
-    temperature: float = 10.0  # vote weight exp(temperature * cosine)
+    kernel: Kernel = field(default_factory=Kernel)  # how the examples' grades spread over the embedding space
+    k: int = 11  # nearest examples whose contradiction labels count (and that the grade names)
+    temperature: float = 10.0  # their weights: exp(temperature * cosine)
     contradiction: float = 0.5  # weighted share of contradicting neighbours at or above which the answer contradicts
 
     @classmethod
     def default(cls) -> ExampleModel:
-        # likelihood, knn, best_good, best_poor
-        return cls(Logistic((2.0, 4.0, 3.0, -3.0), -3.5))
+        # likelihood, kernel, best_good, best_poor, kernel_x_nearest
+        return cls(Logistic((2.0, 4.0, 2.0, -2.0, 0.0), -3.5))
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def _example_model(data: dict[str, object] | None) -> ExampleModel:
     score: dict[str, object] = data["score"]  # type: ignore[assignment]
     return ExampleModel(
         Logistic(tuple(score["coef"]), float(score["intercept"])),  # type: ignore[arg-type]
+        kernel=Kernel(float(data["gamma"]), float(data["ridge"])),  # type: ignore[arg-type]
         k=int(data["k"]),  # type: ignore[call-overload]
         temperature=float(data["temperature"]),  # type: ignore[arg-type]
         contradiction=float(data["contradiction"]),  # type: ignore[arg-type]

@@ -84,7 +84,9 @@ class Grader:
     embedder: CachedEmbedder
     calibration: Calibration
     judge: PairScorer | None = None
-    _examples: OrderedDict[tuple[Example, ...], ExampleVectors] = field(default_factory=OrderedDict, repr=False)
+    _examples: OrderedDict[tuple[str, tuple[Example, ...]], ExampleVectors] = field(
+        default_factory=OrderedDict, repr=False
+    )
     _examples_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -179,24 +181,27 @@ class Grader:
         return _RubricVectors(vecs[0], set(toks[0].pieces), points, vecs[i:])
 
     def example_vectors(self, rubric: Rubric) -> ExampleVectors:
-        """The rubric's graded examples, each embedded over the text of it that could earn credit (as answers are);
-        kept for the 256 most recent example sets."""
+        """The rubric's graded examples, each embedded over the text of it that could earn credit (as answers are), and
+        the kernel regression fitted on them and the question; kept for the 256 most recent example sets."""
+        key = (rubric.question, rubric.examples)
         with self._examples_lock:
-            if (hit := self._examples.get(rubric.examples)) is not None:
-                self._examples.move_to_end(rubric.examples)
+            if (hit := self._examples.get(key)) is not None:
+                self._examples.move_to_end(key)
                 return hit
         texts = [_prepare(rubric, x.answer).usable_text for x in rubric.examples]
         kept = [t for t in texts if t]
         embedded = iter(self.embedder.inner.embed(kept) if kept else _EMPTY)
-        dim = len(self._rubric_vectors(rubric).question)
-        rows = [next(embedded) if t else np.zeros(dim, np.float32) for t in texts]
-        vectors = ExampleVectors(
-            np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32),
+        question = self._rubric_vectors(rubric).question
+        rows = [next(embedded) if t else np.zeros(len(question), np.float32) for t in texts]
+        vectors = ExampleVectors.fit(
+            np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(question)), np.float32),
             np.array([x.score for x in rubric.examples], np.float32),
             np.array([x.contradicts for x in rubric.examples], bool),
+            self.calibration.examples.kernel,
+            question,
         )
         with self._examples_lock:
-            self._examples[rubric.examples] = vectors
+            self._examples[key] = vectors
             while len(self._examples) > 256:
                 self._examples.popitem(last=False)
         return vectors
