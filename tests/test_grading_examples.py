@@ -51,24 +51,26 @@ def _fit(vectors: np.ndarray, scores: list[float], contradicts: list[bool]) -> E
 
 def test_neighbours_estimate_the_grade_from_the_most_similar_examples():
     examples = _fit(_vectors([1, 0], [0.9, 0.1], [0, 1]), [1.0, 0.5, 0.0], [False, False, True])
-    near = neighbours(np.array([1.0, 0.0], np.float32), examples, k=2, temperature=10.0)
+    near = neighbours(np.array([1.0, 0.0], np.float32), examples)
     assert near is not None
-    assert [i for i, _ in near.nearest] == [0, 1]  # most similar first, only k of them
+    assert [i for i, _ in near.nearest] == [0, 1, 2]  # most similar first
     estimate, best_good, best_poor, estimate_x_nearest = near.features
     assert 0.6 < estimate < 1.0  # pulled towards the identical example's grade, not to the mean (0.5)
     assert estimate_x_nearest == pytest.approx(estimate)  # the nearest example is the answer itself
     assert best_good == pytest.approx(1.0) and best_poor == pytest.approx(0.0, abs=1e-6)
-    assert near.contradicted == 0.0  # the contradicting example is not among the two nearest
-    far = neighbours(np.array([0.0, 1.0], np.float32), examples, k=2, temperature=10.0)
+    assert near.contradicted < 0.2  # only the example least like the answer contradicts
+    far = neighbours(np.array([0.0, 1.0], np.float32), examples)
     assert far is not None and far.features[0] < 0.3  # next to the example graded 0
 
 
 def test_kernel_fit_reproduces_distinct_examples_and_ignores_empty_ones():
     vectors = np.vstack([_vectors([1, 0, 0], [0, 1, 0], [0, 0, 1]), np.zeros((1, 3), np.float32)])
-    mean, weights = Kernel(gamma=5.0, ridge=0.01).fit(vectors, np.array([1.0, 0.0, 0.5, 1.0]))
-    assert mean == pytest.approx(0.5) and weights[3] == 0.0  # the example with no usable text has no say
+    targets = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0], [1.0, 1.0]])  # two targets: grade, contradicts
+    means, weights = Kernel(gamma=5.0, ridge=0.01).fit(vectors, targets)
+    assert means == pytest.approx([0.5, 1 / 3])  # over the three usable examples
+    assert list(weights[3]) == [0.0, 0.0]  # the example with no usable text has no say
     similarity = Kernel(gamma=5.0).similarity(vectors[:3] @ vectors[:3].T)
-    assert mean + similarity @ weights[:3] == pytest.approx([1.0, 0.0, 0.5], abs=0.02)
+    assert means + similarity @ weights[:3] == pytest.approx(targets[:3], abs=0.02)
 
 
 def test_examples_that_repeat_each_other_share_one_vote():
@@ -76,7 +78,7 @@ def test_examples_that_repeat_each_other_share_one_vote():
     # would say 0.2; the regression weighs the copies as (nearly) one example.
     copies = [[0.6, 0.8, 0.0], [0.6, 0.79, 0.01], [0.6, 0.8, 0.01], [0.61, 0.8, 0.0]]
     examples = _fit(_vectors([0.6, -0.8, 0.0], *copies), [1.0, 0.0, 0.0, 0.0, 0.0], [False] * 5)
-    near = neighbours(np.array([1.0, 0.0, 0.0], np.float32), examples, k=5, temperature=10.0)
+    near = neighbours(np.array([1.0, 0.0, 0.0], np.float32), examples)
     assert near is not None and near.features[0] > 0.3
 
 
@@ -88,11 +90,11 @@ def test_the_question_itself_counts_as_an_answer_graded_zero():
     plain = _fit(good, [1.0, 1.0, 1.0], [False] * 3)
     anchored = ExampleVectors.fit(good, np.ones(3), np.zeros(3, bool), Kernel(), question)
     restated = _vectors([0.35, 1, 0])[0]
-    near_plain = neighbours(restated, plain, k=3, temperature=10.0)
-    near_anchored = neighbours(restated, anchored, k=3, temperature=10.0)
+    near_plain = neighbours(restated, plain)
+    near_anchored = neighbours(restated, anchored)
     assert near_plain is not None and near_anchored is not None
     assert near_anchored.features[0] < near_plain.features[0] - 0.3
-    like_good = neighbours(good[0], anchored, k=3, temperature=10.0)
+    like_good = neighbours(good[0], anchored)
     assert like_good is not None and like_good.features[0] > 0.8
     assert sorted(i for i, _ in near_anchored.nearest) == [0, 1, 2]  # the question is never named as a neighbour
     left_out = anchored.without(0)
@@ -101,11 +103,11 @@ def test_the_question_itself_counts_as_an_answer_graded_zero():
 
 def test_neighbours_leave_one_out_and_empty():
     examples = _fit(_vectors([1, 0], [0, 1]), [1.0, 0.0], [False, True])
-    near = neighbours(np.array([1.0, 0.0], np.float32), examples, k=5, temperature=10.0, exclude=0)
+    near = neighbours(np.array([1.0, 0.0], np.float32), examples, exclude=0)
     assert near is not None and [i for i, _ in near.nearest] == [1]
     assert near.features[0] == pytest.approx(0.0) and near.contradicted == 1.0  # only the example graded 0 is left
     one = _fit(_vectors([1, 0]), [1.0], [False])
-    assert neighbours(np.array([1.0, 0.0], np.float32), one, k=5, temperature=10.0, exclude=0) is None
+    assert neighbours(np.array([1.0, 0.0], np.float32), one, exclude=0) is None
 
 
 # The grader with examples: a fake embedder (no model) and the real one

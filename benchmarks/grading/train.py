@@ -4,9 +4,10 @@ only) and minilm+judge.json (with the judge model's features).
     python -m benchmarks.grading.train
 
 Graded examples (viva/grading/examples.py): a logistic model of the human grade (SemEval 2-way, SAF's score as a
-soft label) over the rubric's likelihood and the nearest graded train answers to the same question, each train
-answer left out of its own neighbours; the three sets weigh equally. The neighbour count and weighting are chosen
-by question-grouped cross-validation on the same train answers.
+soft label) over the rubric's likelihood and a kernel regression over the graded train answers to the same question,
+each train answer left out of the examples; the three sets weigh equally. The kernel's width and ridge are chosen
+by question-grouped cross-validation on the same train answers, and the contradiction threshold by 3-way macro-F1
+on the cross-validated predictions.
 
 Covered: logistic regression of "the answer makes the point" (SemEval 2-way `correct`) on the point features.
 Contradiction: a reversal (negation or antonym) in a sentence about the same claim, and for the judge calibration the
@@ -29,7 +30,7 @@ from benchmarks.grading.data import ROOT, Item, load, with_examples
 from benchmarks.grading.finetune import examples, holdout, train_items
 from viva.cross_encoder import default_pair_scorer
 from viva.grading import Grader
-from viva.grading.calibration import ExampleModel, models_name
+from viva.grading.calibration import models_name
 from viva.grading.examples import EXAMPLE_FEATURES, ExampleVectors, Kernel, neighbours
 from viva.grading.features import FEATURES, JUDGE_FEATURES
 from viva.onnx_embedder import default_embedder
@@ -135,7 +136,6 @@ SETS = ("sciEntsBank", "beetle", "saf")
 KERNELS = [Kernel(gamma, ridge) for gamma in (1.0, 2.0) for ridge in (0.1, 0.3)]
 
 
-MODEL = ExampleModel.default()  # its neighbour count and weighting, for the contradiction share
 OFF_TOPIC_SHARE = 0.25  # extra rows: another question's answer, graded 0 (see example_rows)
 
 
@@ -174,9 +174,7 @@ def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
                         embedded.vectors, embedded.scores, embedded.contradicts, kernel, embedded.question
                     ),
                 )
-                near = (
-                    neighbours(whole, vectors, MODEL.k, MODEL.temperature, exclude=own) if whole is not None else None
-                )
+                near = neighbours(whole, vectors, exclude=own) if whole is not None else None
                 rows = out[kernel]
                 rows["x"].append([likelihood, *(near.features if near else np.zeros(len(EXAMPLE_FEATURES) - 1))])
                 rows["contra"].append(near.contradicted if near else 0.0)
@@ -228,7 +226,7 @@ def fit_examples(grader: Grader) -> dict[str, object]:
         contradicted = (r["cap"] < 1) | (r["contra"] >= share)
         return np.where(contradicted, 2, np.where(cv_p >= 0.5, 1, 0))[semeval]
 
-    shares = [*np.linspace(0.3, 0.9, 13).round(2), 1.1]
+    shares = [*np.linspace(0.1, 0.9, 17).round(2), 1.1]
     share = max(shares, key=lambda s: f1_score(truth, three_way(s), average="macro"))
     cv: dict[str, float] = {}
     for name in SETS:
@@ -247,8 +245,6 @@ def fit_examples(grader: Grader) -> dict[str, object]:
         "score": {"coef": model.coef_[0].round(5).tolist(), "intercept": round(float(model.intercept_[0]), 5)},
         "gamma": kernel.gamma,
         "ridge": kernel.ridge,
-        "k": MODEL.k,
-        "temperature": MODEL.temperature,
         "contradiction": float(share),
         "trained_on": "train splits of SemEval-2013 SciEntsBank and Beetle and SAF, each answer left out of the"
         " examples, plus answers to other questions graded 0; kernel by question-grouped CV log-loss",

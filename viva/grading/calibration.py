@@ -34,9 +34,7 @@ class ExampleModel:
 
     score: Logistic  # over EXAMPLE_FEATURES: the probability a person would grade the answer correct
     kernel: Kernel = field(default_factory=Kernel)  # how the examples' grades spread over the embedding space
-    k: int = 11  # nearest examples whose contradiction labels count (and that the grade names)
-    temperature: float = 10.0  # their weights: exp(temperature * cosine)
-    contradiction: float = 0.5  # weighted share of contradicting neighbours at or above which the answer contradicts
+    contradiction: float = 0.5  # the examples' contradiction estimate at or above which the answer contradicts
 
     @classmethod
     def default(cls) -> ExampleModel:
@@ -126,7 +124,5 @@ def _example_model(data: dict[str, object] | None) -> ExampleModel:
     return ExampleModel(
         Logistic(tuple(score["coef"]), float(score["intercept"])),  # type: ignore[arg-type]
         kernel=Kernel(float(data["gamma"]), float(data["ridge"])),  # type: ignore[arg-type]
-        k=int(data["k"]),  # type: ignore[call-overload]
-        temperature=float(data["temperature"]),  # type: ignore[arg-type]
         contradiction=float(data["contradiction"]),  # type: ignore[arg-type]
     )

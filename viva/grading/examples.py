@@ -33,6 +33,7 @@ GOOD = 0.5  # an example graded at least this is a good answer
 # Fewer graded answers than this are not used: the model was fitted on questions with dozens each, and with a handful
 # the regression is little more than their mean grade, which says little about this answer.
 MIN_EXAMPLES = 5
+NAMED = 3  # the most similar examples a grade names
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,18 @@ class Kernel:
     gamma: float = 1.0
     ridge: float = 0.1
 
-    def fit(self, vectors: Vectors, scores: np.ndarray) -> tuple[float, np.ndarray]:
-        """(mean grade, dual weights): the prediction for x is mean + k(x, examples) @ weights. Examples with no
-        usable text (zero rows) get no weight."""
+    def fit(self, vectors: Vectors, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For n examples and targets of shape (n, m): (their means (m,), dual weights (n, m)); the prediction for x is
+        means + k(x, examples) @ weights. Examples with no usable text (zero rows) get no weight."""
+        targets = np.asarray(targets, np.float64)
         used = np.flatnonzero(np.any(vectors != 0, axis=1))
-        weights = np.zeros(len(scores))
+        weights = np.zeros(targets.shape)
         if not len(used):
-            return float(scores.mean()) if len(scores) else 0.0, weights
-        mean = float(scores[used].mean())
+            return np.zeros(targets.shape[1]), weights
+        means = targets[used].mean(axis=0)
         gram = self.similarity(vectors[used] @ vectors[used].T)
-        weights[used] = np.linalg.solve(gram + self.ridge * np.eye(len(used)), scores[used] - mean)
-        return mean, weights
+        weights[used] = np.linalg.solve(gram + self.ridge * np.eye(len(used)), targets[used] - means)
+        return means, weights
 
     def similarity(self, cosine: np.ndarray) -> np.ndarray:
         return np.exp(self.gamma * (np.asarray(cosine, np.float64) - 1.0))
@@ -65,8 +67,10 @@ class ExampleVectors:
     contradicts: np.ndarray  # bool
     kernel: Kernel
     question: np.ndarray | None  # the question's own vector: a virtual example graded 0 (see `fit`)
-    mean: float  # the kernel fit (Kernel.fit) over the examples and the question: their mean grade ...
-    weights: np.ndarray  # ... and their dual weights, the question's last
+    # The kernel fit (Kernel.fit) over the examples and the question, for two targets: the grade and whether the
+    # example contradicts the reference. The question's weights are the last row.
+    means: np.ndarray
+    weights: np.ndarray
 
     @classmethod
     def fit(
@@ -77,16 +81,16 @@ class ExampleVectors:
         kernel: Kernel,
         question: np.ndarray | None = None,
     ) -> ExampleVectors:
-        """With `question`, the question itself joins the regression as an answer graded 0: saying the question back
-        earns nothing. Among dozens of real examples it changes little (train leave-one-out: SciEntsBank 2-way
-        0.787 -> 0.788, SAF Pearson 0.672 -> 0.669); among a handful of good ones it keeps answers that only talk
-        around the question from inheriting their grade."""
-        scores = np.asarray(scores, np.float64)
-        fitted, targets = vectors, scores
+        """With `question`, the question itself joins the regression as an answer graded 0 that contradicts nothing:
+        saying the question back earns nothing. Among dozens of real examples it changes little (train
+        leave-one-out: SciEntsBank 2-way 0.787 -> 0.788, SAF Pearson 0.672 -> 0.669); among a handful of good ones
+        it keeps answers that only talk around the question from inheriting their grade."""
+        scores, contradicts = np.asarray(scores, np.float64), np.asarray(contradicts, bool)
+        fitted, targets = vectors, np.column_stack([scores, contradicts])
         if question is not None:
-            fitted, targets = np.vstack([vectors, question]), np.append(scores, 0.0)
-        mean, weights = kernel.fit(fitted, targets)
-        return cls(vectors, scores.astype(np.float32), np.asarray(contradicts, bool), kernel, question, mean, weights)
+            fitted, targets = np.vstack([vectors, question]), np.vstack([targets, [0.0, 0.0]])
+        means, weights = kernel.fit(fitted, targets)
+        return cls(vectors, scores.astype(np.float32), contradicts, kernel, question, means, weights)
 
     def without(self, index: int) -> ExampleVectors:
         keep = np.arange(len(self.scores)) != index
@@ -94,26 +98,25 @@ class ExampleVectors:
             self.vectors[keep], self.scores[keep], self.contradicts[keep], self.kernel, self.question
         )
 
-    def estimate(self, sims: np.ndarray, answer: np.ndarray) -> float:
-        """The kernel regression's grade for `answer`, given its cosine similarity to each example."""
+    def estimate(self, sims: np.ndarray, answer: np.ndarray) -> tuple[float, float]:
+        """The kernel regression's (grade, contradiction) for `answer`, given its cosine similarity to each example."""
         if self.question is not None:
             sims = np.append(sims, float(self.question @ answer))
-        return self.mean + float(self.kernel.similarity(sims) @ self.weights)
+        grade, contradiction = self.means + self.kernel.similarity(sims) @ self.weights
+        return float(grade), float(contradiction)
 
 
 @dataclass(frozen=True)
 class Neighbours:
     features: np.ndarray  # EXAMPLE_FEATURES[1:]
-    contradicted: float  # the similarity-weighted share of the nearest examples that contradict the reference
+    contradicted: float  # the examples' estimate (same regression) that this answer contradicts the reference
     nearest: list[tuple[int, float]]  # (example index, similarity), most similar first
 
 
-def neighbours(
-    answer: np.ndarray, examples: ExampleVectors, k: int, temperature: float, exclude: int | None = None
-) -> Neighbours | None:
-    """The examples' kernel estimate of this answer's grade, the best similarity to a good and to a poor example, and
-    the k most similar examples (weighted by exp(temperature * cosine) for the share that contradict the reference).
-    None without examples.
+def neighbours(answer: np.ndarray, examples: ExampleVectors, exclude: int | None = None) -> Neighbours | None:
+    """The examples' kernel estimates of this answer's grade and of whether it contradicts the reference (from the
+    examples' `contradicts` labels), the best similarity to a good and to a poor example, and the NAMED most
+    similar examples, most similar first. None without examples.
 
     `exclude` leaves one example out (and refits without it): training features for an answer must not see its own
     grade. Indices in `nearest` are always those of `examples`."""
@@ -124,15 +127,13 @@ def neighbours(
     if not len(index):
         return None
     sims = examples.vectors @ answer
-    estimate = examples.estimate(sims, answer)
-    order = np.argsort(-sims, kind="stable")[:k]
-    weights = np.exp(temperature * (sims[order] - sims[order[0]]))
-    weights /= weights.sum()
+    estimate, contradicted = examples.estimate(sims, answer)
+    order = np.argsort(-sims, kind="stable")[:NAMED]
     good = examples.scores >= GOOD
     best_good = float(sims[good].max()) if good.any() else 0.0
     best_poor = float(sims[~good].max()) if (~good).any() else 0.0
     return Neighbours(
         features=np.array([estimate, best_good, best_poor, estimate * max(float(sims[order[0]]), 0.0)], np.float32),
-        contradicted=float(weights @ examples.contradicts[order]),
+        contradicted=contradicted,
         nearest=[(int(index[j]), float(sims[j])) for j in order],
     )

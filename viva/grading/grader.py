@@ -275,7 +275,7 @@ class Grader:
         assert e.whole is not None
         model = self.calibration.examples
         examples = self.example_vectors(e.p.rubric)
-        near = neighbours(e.whole, examples, model.k, model.temperature)
+        near = neighbours(e.whole, examples)
         if near is None:
             return score, None
         x = np.concatenate([[_likelihood(e.p.rubric, points)], near.features])
@@ -288,8 +288,7 @@ class Grader:
         elif near.contradicted >= model.contradiction:
             flags.append("contradiction")
         nearest = [
-            ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3))
-            for i, sim in near.nearest[:3]
+            ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3)) for i, sim in near.nearest
         ]
         return round(min(100.0, combined), 1), ExampleEvidence(rubric_score=score, nearest=nearest)
 
