@@ -44,13 +44,14 @@ class Kernel:
     ridge: float = 0.1
 
     def fit(self, vectors: Vectors, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For n examples and targets of shape (n, m): (their means (m,), dual weights (n, m)); the prediction for x is
-        means + k(x, examples) @ weights. Examples with no usable text (zero rows) get no weight."""
+        """For n examples and targets of shape (n, m) or (n,): (their means, dual weights shaped like the targets);
+        the prediction for x is means + k(x, examples) @ weights. Examples with no usable text (zero rows) get no
+        weight."""
         targets = np.asarray(targets, np.float64)
         used = np.flatnonzero(np.any(vectors != 0, axis=1))
         weights = np.zeros(targets.shape)
         if not len(used):
-            return np.zeros(targets.shape[1]), weights
+            return np.zeros(targets.shape[1:]), weights
         means = targets[used].mean(axis=0)
         gram = self.similarity(vectors[used] @ vectors[used].T)
         weights[used] = np.linalg.solve(gram + self.ridge * np.eye(len(used)), targets[used] - means)
