@@ -271,7 +271,7 @@ class Grader:
         self, e: _Embedded, points: list[PointGrade], hits: list[MisconceptionHit], score: float, flags: list[Flag]
     ) -> tuple[float, ExampleEvidence | None]:
         """The score from the rubric and the graded examples together; `flags` gains `contradiction` when the
-        weighted share of nearest examples that contradict the reference reaches the fitted threshold."""
+        examples' contradiction estimate for this answer reaches the fitted threshold."""
         assert e.whole is not None
         model = self.calibration.examples
         examples = self.example_vectors(e.p.rubric)
