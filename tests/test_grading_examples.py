@@ -177,6 +177,20 @@ def test_a_contradiction_keeps_no_more_than_the_rubric_gives():
     assert result.examples is not None and result.score <= result.examples.rubric_score
 
 
+def test_an_answer_the_rubric_is_sure_of_keeps_the_rubric_score():
+    # Every graded example scored 0 and none is worded like the key point: the examples alone would fail a textbook
+    # answer (SciEntsBank's own reference answers did, graded with its student answers). The rubric is sure of it.
+    grader = Grader.for_embedder(default_embedder())
+    rubric = RUBRIC.with_examples(tuple(Example(a, 0.0) for a in POOR + GOOD[:2]))
+    textbook = RUBRIC.points[0].texts[0]
+    result = grader.grade(rubric, textbook)
+    assert result.points[0].likelihood >= grader.calibration.examples.keep_rubric
+    assert result.examples is not None and result.score >= result.examples.rubric_score == 100.0
+    # Below that certainty the examples decide: a weaker paraphrase is pulled down by them.
+    vague = grader.grade(rubric, "Caching can help with repeated prompts.")
+    assert vague.examples is not None and vague.score < 50
+
+
 # viva grade --examples
 
 

@@ -35,6 +35,9 @@ class ExampleModel:
     score: Logistic  # over EXAMPLE_FEATURES: the probability a person would grade the answer correct
     kernel: Kernel = field(default_factory=Kernel)  # how the examples' grades spread over the embedding space
     contradiction: float = 0.5  # the examples' contradiction estimate at or above which the answer contradicts
+    # At or above this rubric likelihood, an answer keeps at least the rubric's score (set by hand; in train
+    # cross-validation it moves 2-way F1 by 0.25 points at most, benchmarks/grading/train.py).
+    keep_rubric: float = 0.8
 
     @classmethod
     def default(cls) -> ExampleModel:
@@ -125,4 +128,5 @@ def _example_model(data: dict[str, object] | None) -> ExampleModel:
         Logistic(tuple(score["coef"]), float(score["intercept"])),  # type: ignore[arg-type]
         kernel=Kernel(float(data["gamma"]), float(data["ridge"])),  # type: ignore[arg-type]
         contradiction=float(data["contradiction"]),  # type: ignore[arg-type]
+        keep_rubric=float(data["keep_rubric"]),  # type: ignore[arg-type]
     )

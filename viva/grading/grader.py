@@ -208,16 +208,16 @@ class Grader:
 
     def example_inputs(
         self, items: Sequence[tuple[Question | Rubric, str]]
-    ) -> list[tuple[float, np.ndarray | None, float]]:
+    ) -> list[tuple[float, np.ndarray | None, float, bool]]:
         """Per answer, what the example model reads besides the neighbours: the rubric's likelihood, the answer's
-        vector (None when nothing in it can earn credit) and the most it may score (0-1; below 1 when it reverses a
-        key point, see _compare_examples). For fitting the model (benchmarks/grading/train.py); the rubrics must
-        carry their examples."""
+        vector (None when nothing in it can earn credit), the rubric's own score (0-1) and whether the answer
+        reverses a key point (see _compare_examples). For fitting the model (benchmarks/grading/train.py); the
+        rubrics must carry their examples."""
         out = []
         for e in self._embed_answers(items):
             points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
-            cap = _score(e.p.rubric, points, [], off_topic=False) / 100 if any(p.contradicted for p in points) else 1
-            out.append((_likelihood(e.p.rubric, points), e.whole, cap))
+            rubric = _score(e.p.rubric, points, [], off_topic=False) / 100
+            out.append((_likelihood(e.p.rubric, points), e.whole, rubric, any(p.contradicted for p in points)))
         return out
 
     def _evidence(self, e: _Embedded, rv: _RubricVectors, i: int) -> Evidence:
@@ -278,15 +278,21 @@ class Grader:
         near = neighbours(e.whole, examples)
         if near is None:
             return score, None
-        x = np.concatenate([[_likelihood(e.p.rubric, points)], near.features])
+        likelihood = _likelihood(e.p.rubric, points)
+        x = np.concatenate([[likelihood], near.features])
         combined = 100 * model.score.probability(x) * MISCONCEPTION_PENALTY ** len(hits)
         if "contradiction" in flags:
             # The answer reverses a key point: answers like it may have been graded well, but this one says the
             # opposite of one of them, so it keeps no more than the rubric gives. (Capping only the reversed points'
             # share let contradictions that make no other point borrow their neighbours' grades: tests/redteam.)
             combined = min(combined, score)
-        elif near.contradicted >= model.contradiction:
-            flags.append("contradiction")
+        else:
+            if likelihood >= model.keep_rubric:
+                # The rubric is sure the points are made: an answer worded unlike the graded ones (a textbook
+                # answer among students') keeps what the rubric gives.
+                combined = max(combined, score)
+            if near.contradicted >= model.contradiction:
+                flags.append("contradiction")
         nearest = [
             ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3)) for i, sim in near.nearest
         ]
