@@ -221,31 +221,32 @@ def fit_examples(grader: Grader) -> dict[str, object]:
         print(f"examples kernel gamma={kernel.gamma:g} ridge={kernel.ridge:g}: CV log-loss {loss:.4f}")
     kernel = min(scored, key=lambda key: scored[key][1])
     r, cv_p = rows[kernel], scored[kernel][0]
-    # As the grader does: an answer that reverses a key point keeps no more than the rubric gives it; one the rubric
-    # is sure of keeps at least that.
+    # As the grader does: an answer that reverses a key point keeps no more than the rubric gives it; then the
+    # contradiction threshold; then an answer that neither the rubric nor the examples find contradicting, and that
+    # the rubric is sure of, keeps at least the rubric's score.
     reversed_ = r["reversed"].astype(bool)
-    sure = ~reversed_ & (r["x"][:, 0] >= KEEP_RUBRIC)
+    capped = np.where(reversed_, np.minimum(cv_p, r["rubric"]), cv_p)
+    semeval = (r["set"] != "saf") & ~r["synthetic"]
+    truth = np.where(r["label3"] == "contradictory", 2, np.where(r["y"] >= 0.5, 1, 0))[semeval]
+
+    def three_way(share: float, p: np.ndarray) -> np.ndarray:
+        contradicted = reversed_ | (r["contra"] >= share)
+        return np.where(contradicted, 2, np.where(p >= 0.5, 1, 0))[semeval]
+
+    shares = [*np.linspace(0.1, 0.9, 17).round(2), 1.1]
+    share = max(shares, key=lambda s: f1_score(truth, three_way(s, capped), average="macro"))
+    sure = ~reversed_ & (r["contra"] < share) & (r["x"][:, 0] >= KEEP_RUBRIC)
     print(f"examples: rubric sure (likelihood >= {KEEP_RUBRIC}) on {sure[~r['synthetic']].mean():.1%} of train answers")
-    without_floor = np.where(reversed_, np.minimum(cv_p, r["rubric"]), cv_p)
-    cv_p = np.where(sure, np.maximum(without_floor, r["rubric"]), without_floor)
+    cv_p = np.where(sure, np.maximum(capped, r["rubric"]), capped)
     for name in SETS:
         mine = (r["set"] == name) & ~r["synthetic"]
         agree = [
             np.corrcoef(p[mine], r["y"][mine])[0, 1]
             if name == "saf"
             else f1_score(r["y"][mine] >= 0.5, p[mine] >= 0.5, average="macro")
-            for p in (without_floor, cv_p)
+            for p in (capped, cv_p)
         ]
         print(f"examples {name}: without the rubric floor {agree[0]:.4f}, with it {agree[1]:.4f}")
-    semeval = (r["set"] != "saf") & ~r["synthetic"]
-    truth = np.where(r["label3"] == "contradictory", 2, np.where(r["y"] >= 0.5, 1, 0))[semeval]
-
-    def three_way(share: float) -> np.ndarray:
-        contradicted = reversed_ | (r["contra"] >= share)
-        return np.where(contradicted, 2, np.where(cv_p >= 0.5, 1, 0))[semeval]
-
-    shares = [*np.linspace(0.1, 0.9, 17).round(2), 1.1]
-    share = max(shares, key=lambda s: f1_score(truth, three_way(s), average="macro"))
     cv: dict[str, float] = {}
     for name in SETS:
         mine = (r["set"] == name) & ~r["synthetic"]
@@ -253,7 +254,7 @@ def fit_examples(grader: Grader) -> dict[str, object]:
             cv[f"{name}_pearson"] = round(float(np.corrcoef(cv_p[mine], r["y"][mine])[0, 1]), 4)
             continue
         cv[f"{name}_2way"] = round(float(f1_score(r["y"][mine] >= 0.5, cv_p[mine] >= 0.5, average="macro")), 4)
-        three = three_way(share)[mine[semeval]]
+        three = three_way(share, cv_p)[mine[semeval]]
         cv[f"{name}_3way"] = round(float(f1_score(truth[mine[semeval]], three, average="macro")), 4)
     cv["off_topic_mean_score"] = round(float(cv_p[r["synthetic"]].mean()), 4)
     print("examples CV (question-grouped, train only):", cv)

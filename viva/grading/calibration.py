@@ -36,7 +36,7 @@ class ExampleModel:
     kernel: Kernel = field(default_factory=Kernel)  # how the examples' grades spread over the embedding space
     contradiction: float = 0.5  # the examples' contradiction estimate at or above which the answer contradicts
     # At or above this rubric likelihood, an answer keeps at least the rubric's score (set by hand; in train
-    # cross-validation it moves 2-way F1 by 0.25 points at most, benchmarks/grading/train.py).
+    # cross-validation it moves 2-way F1 by 0.2 points at most, benchmarks/grading/train.py).
     keep_rubric: float = 0.8
 
     @classmethod

@@ -286,13 +286,12 @@ class Grader:
             # opposite of one of them, so it keeps no more than the rubric gives. (Capping only the reversed points'
             # share let contradictions that make no other point borrow their neighbours' grades: tests/redteam.)
             combined = min(combined, score)
-        else:
-            if likelihood >= model.keep_rubric:
-                # The rubric is sure the points are made: an answer worded unlike the graded ones (a textbook
-                # answer among students') keeps what the rubric gives.
-                combined = max(combined, score)
-            if near.contradicted >= model.contradiction:
-                flags.append("contradiction")
+        elif near.contradicted >= model.contradiction:
+            flags.append("contradiction")
+        elif likelihood >= model.keep_rubric:
+            # The rubric is sure the points are made and nothing says the answer contradicts them: worded unlike
+            # the graded answers (a textbook answer among students'), it still keeps what the rubric gives.
+            combined = max(combined, score)
         nearest = [
             ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3)) for i, sim in near.nearest
         ]
