@@ -8,7 +8,7 @@ import numpy as np
 
 from benchmarks.grading.data import Item
 from viva.embed import Embedder, Vectors
-from viva.grading.examples import Kernel
+from viva.grading.examples import ExampleVectors, Kernel
 from viva.text import content_stems
 
 
@@ -72,8 +72,8 @@ def kernel_examples(
     whole answers' vectors: no rubric, no guards."""
 
     def regress(examples: Vectors, targets: np.ndarray, answer: np.ndarray) -> float:
-        mean, weights = kernel.fit(examples, targets)
-        return mean + float(kernel.similarity(examples @ answer) @ weights)
+        fitted = ExampleVectors.fit(examples, targets, np.zeros(len(targets), bool), kernel)
+        return fitted.estimate(examples @ answer, answer)[0]
 
     return _by_question(embedder, graded, regress, vectors)
 

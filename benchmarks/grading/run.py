@@ -63,6 +63,15 @@ WITH_JUDGE = "viva grader with the judge model (opt-in: VIVA_JUDGE_MODEL=1)"
 WITH_EXAMPLES = "viva grader + graded examples (train answers to the same question)"
 
 
+def example_baselines(grader: Grader, train: Sequence[Item]) -> dict[str, Callable[[Sequence[Item]], np.ndarray]]:
+    """The graded train answers alone, two ways, over one embedding of them."""
+    vectors = grader.embedder.embed([i.answer for i in train])
+    return {
+        EXAMPLES_BASELINE: nearest_examples(grader.embedder, train, vectors),
+        KERNEL_BASELINE: kernel_examples(grader.embedder, train, grader.calibration.examples.kernel, vectors),
+    }
+
+
 def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
     """Rubric-only rows first (what viva does on a new question), then with graded examples of the same question."""
     table: dict[str, dict[str, float]] = {
@@ -73,8 +82,7 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
         baselines: dict[str, Callable[[Sequence[Item]], np.ndarray]] = dict(
             zip(BASELINES, (whole_cosine(grader.embedder), rouge_l, token_overlap), strict=True)
         )
-        baselines[EXAMPLES_BASELINE] = nearest_examples(grader.embedder, train)
-        baselines[KERNEL_BASELINE] = kernel_examples(grader.embedder, train, grader.calibration.examples.kernel)
+        baselines |= example_baselines(grader, train)
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
         with_ex = grader.grade_many([(i.rubric, i.answer) for i in with_examples(test, train)])
         table[WITH_EXAMPLES][f"{corpus} 2-way"] = macro(
@@ -119,8 +127,7 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
         (WITH_JUDGE, scores(judged, test)),
         *((n, f(test)) for n, f in baselines.items() if n not in (EXAMPLES_BASELINE, KERNEL_BASELINE)),
         (WITH_EXAMPLES, scores(grader, with_examples(test, train))),
-        (EXAMPLES_BASELINE, nearest_examples(grader.embedder, train)(test)),
-        (KERNEL_BASELINE, kernel_examples(grader.embedder, train, grader.calibration.examples.kernel)(test)),
+        *((n, f(test)) for n, f in example_baselines(grader, train).items()),
     ]
     for name, values in rows:
         table[name]["SAF Pearson"] = round(float(pearsonr(values, human)[0]), 3)

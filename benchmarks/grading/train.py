@@ -171,12 +171,11 @@ def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
         ):
             embedded = grader.example_vectors(item.rubric)
             for kernel in KERNELS:
-                vectors = fitted.setdefault(
-                    (item.question_id, kernel),
-                    ExampleVectors.fit(
+                if (item.question_id, kernel) not in fitted:
+                    fitted[item.question_id, kernel] = ExampleVectors.fit(
                         embedded.vectors, embedded.scores, embedded.contradicts, kernel, embedded.question
-                    ),
-                )
+                    )
+                vectors = fitted[item.question_id, kernel]
                 near = neighbours(whole, vectors, exclude=own) if whole is not None else None
                 rows = out[kernel]
                 rows["x"].append([likelihood, *(near.features if near else np.zeros(len(EXAMPLE_FEATURES) - 1))])

@@ -215,7 +215,7 @@ class Grader:
         rubrics must carry their examples."""
         out = []
         for e in self._embed_answers(items):
-            points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
+            points = self._grade_points(e)
             rubric = _score(e.p.rubric, points, [], off_topic=False) / 100
             out.append((_likelihood(e.p.rubric, points), e.whole, rubric, any(p.contradicted for p in points)))
         return out
@@ -238,7 +238,7 @@ class Grader:
     def _finish(self, e: _Embedded) -> Grade:
         p, rv = e.p, e.rv
         flags = list(p.flags)
-        points = [self._grade_point(pt.id, e.evidence[i], p.answer) for i, pt in enumerate(p.rubric.points)]
+        points = self._grade_points(e)
         if any(pt.contradicted for pt in points):
             flags.append("contradiction")
         if p.usable and self._off_topic(p.rubric, rv, e):
@@ -296,6 +296,9 @@ class Grader:
             ExampleMatch(index=i, score=float(examples.scores[i]), similarity=round(sim, 3)) for i, sim in near.nearest
         ]
         return round(min(100.0, combined), 1), ExampleEvidence(rubric_score=score, nearest=nearest)
+
+    def _grade_points(self, e: _Embedded) -> list[PointGrade]:
+        return [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
 
     def _grade_point(self, point_id: str, ev: Evidence, answer: str) -> PointGrade:
         made, p_covered = self.calibration.decide(ev.features) if ev.segment else (False, 0.0)
