@@ -7,6 +7,7 @@ import pytest
 from viva.embed import FunctionEmbedder, HashingEmbedder
 from viva.grading import GRADER_VERSION, Grader, Point, Rubric, grade
 from viva.grading.communication import communication
+from viva.grading.features import is_term_list
 from viva.grading.screen import screen
 from viva.text import reverses, segments
 
@@ -338,6 +339,33 @@ def test_communication_asks_a_short_answer_for_more():
     assert any(tip.startswith("Say more") for tip in short.tips)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("attention softmax variance gradients layer norm residual connections", True),
+        ("retrieval, chunking, embeddings, vector index, reranking, citations", True),
+        # Prose in another language has almost no English stopwords, but it is not a list of key terms.
+        ("Man sollte Binary Encoding nutzen, da alle Nutzer gute Uhren haben und die Bandbreite knapp ist.", False),
+        ("On utilise un cache pour les requêtes identiques, ce qui évite un appel au modèle.", False),
+        ("Attention lets every token weigh every other token when building its representation.", False),
+    ],
+)
+def test_term_lists(text, expected):
+    assert is_term_list(text) is expected
+
+
+def test_a_short_list_inside_an_explained_answer_is_not_keyword_stuffing():
+    grader = Grader.for_embedder(HashingEmbedder())
+    explained = (
+        f"{CACHE_ANSWER} That matters because most traffic repeats the same few reads, and the database is the "
+        f"slowest part of the request.\nWhat to watch:\n- cache invalidation\n- memory use\n- stale reads\n"
+        f"{QUEUE_ANSWER}"
+    )
+    assert "keyword_stuffing" not in grader.grade(BACKEND, explained).flags
+    listed = "Cache, database results, memory, repeated reads, queue, email jobs, background workers."
+    assert "keyword_stuffing" in grader.grade(BACKEND, listed).flags
+
+
 def test_stemming_is_safe_across_threads():
     """The snowball stemmer keeps state between calls; the web app grades on several threads at once."""
     import threading
@@ -357,3 +385,17 @@ def test_stemming_is_safe_across_threads():
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert errors == []
+
+
+def test_embedding_batches_hold_one_length_each_and_never_pad():
+    from types import SimpleNamespace
+
+    from viva.onnx_embedder import padded_batches
+
+    lengths = [5, 3, 5, 7, 3, 5, 5]
+    encodings = [SimpleNamespace(ids=list(range(1, n + 1))) for n in lengths]
+    batches = list(padded_batches(encodings, 3))
+    assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(len(lengths)))
+    for chunk, ids, mask in batches:
+        assert len(chunk) <= 3 and len({lengths[i] for i in chunk}) == 1
+        assert mask.all() and ids.shape == (len(chunk), lengths[chunk[0]])

@@ -148,7 +148,7 @@ def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
     an answer that resembles none of the examples and would credit it with the examples' typical grade."""
     out: dict[Kernel, dict[str, list[object]]] = {key: {} for key in KERNELS}
     for key in KERNELS:
-        out[key] = {f: [] for f in ("x", "y", "contra", "rubric", "reversed", "group", "set", "label3", "synthetic")}
+        out[key] = {f: [] for f in ("x", "y", "contra", "rubric", "held", "group", "set", "label3", "synthetic")}
     rng = np.random.default_rng(0)
     for name in SETS:
         items = with_examples(load(name, "train"), load(name, "train"))
@@ -166,7 +166,7 @@ def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
         labels = [(i, i.target, i.label_3way, own, False) for i, own in zip(items, own_index, strict=True)]
         labels += [(i, 0.0, "incorrect", None, True) for i, _ in foreign]
         fitted: dict[tuple[str, Kernel], ExampleVectors] = {}
-        for (item, target, label3, own, synthetic), (likelihood, whole, rubric, reversed_) in zip(
+        for (item, target, label3, own, synthetic), (likelihood, whole, rubric, held) in zip(
             labels, inputs, strict=True
         ):
             embedded = grader.example_vectors(item.rubric)
@@ -182,7 +182,7 @@ def example_rows(grader: Grader) -> dict[Kernel, dict[str, np.ndarray]]:
                 rows["contra"].append(near.contradicted if near else 0.0)
                 rows["y"].append(target)
                 rows["rubric"].append(rubric)
-                rows["reversed"].append(reversed_)
+                rows["held"].append(held)
                 rows["group"].append(f"{name}:{item.question_id}")
                 rows["set"].append(name)
                 rows["label3"].append(label3)
@@ -220,11 +220,12 @@ def fit_examples(grader: Grader) -> dict[str, object]:
         print(f"examples kernel gamma={kernel.gamma:g} ridge={kernel.ridge:g}: CV log-loss {loss:.4f}")
     kernel = min(scored, key=lambda key: scored[key][1])
     r, cv_p = rows[kernel], scored[kernel][0]
-    # As the grader does: an answer that reverses a key point keeps no more than the rubric gives it; then the
+    # As the grader does: the share of an answer that reverses a key point (all of it, from half on: `held` is
+    # Grader.example_inputs' share held to the rubric) keeps no more than the rubric gives; then the
     # contradiction threshold; then an answer that neither the rubric nor the examples find contradicting, and that
     # the rubric is sure of, keeps at least the rubric's score.
-    reversed_ = r["reversed"].astype(bool)
-    capped = np.where(reversed_, np.minimum(cv_p, r["rubric"]), cv_p)
+    reversed_ = r["held"] > 0
+    capped = np.minimum(cv_p, r["held"] * r["rubric"] + (1 - r["held"]) * cv_p)
     semeval = (r["set"] != "saf") & ~r["synthetic"]
     truth = np.where(r["label3"] == "contradictory", 2, np.where(r["y"] >= 0.5, 1, 0))[semeval]
 

@@ -36,6 +36,10 @@ MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
 JUDGE_WINDOW_WORDS = 80  # longer answers reach the judge a window at a time (see Grader._judge)
+# An answer at least this much of which reverses key points is a contradiction as a whole: a second reversal the
+# rule misses must not let the rest borrow the graded examples' grades (tests/test_grading_redteam.py).
+REVERSED_ANSWER = 0.5
+STUFFED_SHARE = 0.4  # an answer whose term lists hold this share of its content words is keyword stuffing
 MISCONCEPTION_PENALTY = 0.9  # each asserted misconception keeps 90% of the score: a wrong belief is a red flag
 
 
@@ -50,11 +54,22 @@ class _Prepared:
     question_stems: set[str]
     usable: list[Segment]
     flags: list[Flag]
+    lists: list[Segment]  # bullet items and runs of key terms: no credit on their own
 
     @cached_property
     def usable_text(self) -> str:
-        """The usable segments as one text: what the judge model reads, and what graded examples are compared on."""
+        """The usable segments as one text: what the judge model reads."""
         return _model_text(self, self.usable)
+
+    @cached_property
+    def compared_text(self) -> str:
+        """What graded examples are compared on: the usable text, with its lists kept in place unless the answer is
+        keyword stuffing. A short list inside an explained answer is part of how it was written, and the examples'
+        graders saw it too (dropping them cost SAF 0.04 Pearson in train leave-one-out); an answer carried by its
+        lists must not borrow the grades of the explained answers it name-drops."""
+        if "keyword_stuffing" in self.flags or not self.lists:
+            return self.usable_text
+        return _model_text(self, sorted([*self.usable, *self.lists], key=lambda s: s.start))
 
 
 @dataclass(frozen=True)
@@ -115,7 +130,7 @@ class Grader:
         texts = [s.text for p in prepared for s in p.usable]
         # Answer text bypasses the cache: it rarely repeats, and would push rubric vectors out.
         vectors, tokens = embed_with_tokens(self.embedder.inner, texts) if texts else (_EMPTY, [])
-        compared = [p.usable_text for p in prepared if _compares(p)]
+        compared = [p.compared_text for p in prepared if _compares(p)]
         wholes = iter(self.embedder.inner.embed(compared) if compared else _EMPTY)
         out, k = [], 0
         for p in prepared:
@@ -188,7 +203,7 @@ class Grader:
             if (hit := self._examples.get(key)) is not None:
                 self._examples.move_to_end(key)
                 return hit
-        texts = [_prepare(rubric, x.answer).usable_text for x in rubric.examples]
+        texts = [_prepare(rubric, x.answer).compared_text for x in rubric.examples]
         kept = [t for t in texts if t]
         embedded = iter(self.embedder.inner.embed(kept) if kept else _EMPTY)
         question = self._rubric_vectors(rubric).question
@@ -208,16 +223,16 @@ class Grader:
 
     def example_inputs(
         self, items: Sequence[tuple[Question | Rubric, str]]
-    ) -> list[tuple[float, np.ndarray | None, float, bool]]:
+    ) -> list[tuple[float, np.ndarray | None, float, float]]:
         """Per answer, what the example model reads besides the neighbours: the rubric's likelihood, the answer's
-        vector (None when nothing in it can earn credit), the rubric's own score (0-1) and whether the answer
-        reverses a key point (see _compare_examples). For fitting the model (benchmarks/grading/train.py); the
-        rubrics must carry their examples."""
+        vector (None when nothing in it can earn credit), the rubric's own score (0-1) and how much of the score the
+        rubric alone decides because the answer reverses a key point (see _compare_examples). For fitting the model
+        (benchmarks/grading/train.py); the rubrics must carry their examples."""
         out = []
         for e in self._embed_answers(items):
             points = self._grade_points(e)
             rubric = _score(e.p.rubric, points, [], off_topic=False) / 100
-            out.append((_likelihood(e.p.rubric, points), e.whole, rubric, any(p.contradicted for p in points)))
+            out.append((_likelihood(e.p.rubric, points), e.whole, rubric, _held_to_rubric(e.p, points)))
         return out
 
     def _evidence(self, e: _Embedded, rv: _RubricVectors, i: int) -> Evidence:
@@ -241,7 +256,7 @@ class Grader:
         points = self._grade_points(e)
         if any(pt.contradicted for pt in points):
             flags.append("contradiction")
-        if p.usable and self._off_topic(p.rubric, rv, e):
+        if p.usable and self._off_topic(p.rubric, rv, e, self.example_vectors(p.rubric) if _compares(p) else None):
             flags.append("off_topic")
             points = [pt.model_copy(update={"covered": False, "evidence": None, "span": None}) for pt in points]
         hits = self._misconceptions(p.rubric, rv, e)
@@ -282,10 +297,14 @@ class Grader:
         x = np.concatenate([[likelihood], near.features])
         combined = 100 * model.score.probability(x) * MISCONCEPTION_PENALTY ** len(hits)
         if "contradiction" in flags:
-            # The answer reverses a key point: answers like it may have been graded well, but this one says the
-            # opposite of one of them, so it keeps no more than the rubric gives. (Capping only the reversed points'
-            # share let contradictions that make no other point borrow their neighbours' grades: tests/redteam.)
-            combined = min(combined, score)
+            # The answer reverses a key point: answers like it may have been graded well, but the sentences that say
+            # the opposite earn no more than the rubric gives. So that share of the answer is held to the rubric's
+            # score and the rest keeps the examples' view: one reversed sentence in a long answer costs it that
+            # sentence's share, and an answer that is mostly reversal keeps only the rubric's score. (Holding every
+            # such answer to the rubric cost SAF 0.12 Pearson in train cross-validation: answers the rule finds
+            # reversing were graded higher than the rest on average, in all three sets.)
+            held = _held_to_rubric(e.p, points)
+            combined = min(combined, held * score + (1 - held) * combined)
         elif near.contradicted >= model.contradiction:
             flags.append("contradiction")
         elif likelihood >= model.keep_rubric:
@@ -315,8 +334,13 @@ class Grader:
             likelihood=round(0.0 if contradicted else p_covered, 3),
         )
 
-    def _off_topic(self, rubric: Rubric, rv: _RubricVectors, e: _Embedded) -> bool:
-        targets = np.vstack([rv.question[None, :], *(vecs for vecs, _ in rv.points)])
+    def _off_topic(self, rubric: Rubric, rv: _RubricVectors, e: _Embedded, examples: ExampleVectors | None) -> bool:
+        """Far from the question, every key point and every graded example, with few words in common with the first
+        two. Graded answers show what on topic looks like: a short correct answer worded unlike the rubric ("It is
+        divided by the same factor of 10.") was flagged off topic and scored 0 although answers like it were
+        graded well."""
+        graded = [] if examples is None else [examples.vectors[np.any(examples.vectors != 0, axis=1)]]
+        targets = np.vstack([rv.question[None, :], *(vecs for vecs, _ in rv.points), *graded])
         best = float(np.max(e.vectors @ targets.T))
         rubric_stems = e.p.question_stems.union(*(content_stems(t) for p in rubric.points for t in p.texts))
         return best < self.calibration.off_topic_sim and len(e.stems & rubric_stems) < 3
@@ -345,16 +369,17 @@ def _prepare(rubric: Rubric, answer: str) -> _Prepared:
     screened = screen(answer)
     flags: list[Flag] = ["injection"] if screened.injected else []
     question_stems = content_stems(rubric.question)
-    usable, stuffed = _usable_segments(screened.text, question_stems)
+    usable, lists, stuffed = _usable_segments(screened.text, question_stems)
     if stuffed:
         flags.append("keyword_stuffing")
     if len(words(screened.text)) < MIN_WORDS:
         flags.append("too_short")
-    return _Prepared(rubric, answer, screened.text, screened.spans, question_stems, usable, flags)
+    return _Prepared(rubric, answer, screened.text, screened.spans, question_stems, usable, flags, lists)
 
 
-def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment], bool]:
-    """Sentences that can earn credit: not a restated question, not a bare list of key terms."""
+def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment], list[Segment], bool]:
+    """(sentences that can earn credit: not a restated question, not a bare list of key terms; the lists; whether
+    the answer is keyword stuffing)."""
     all_segments = segments(text)
     term_lists = [s for s in all_segments if is_term_list(s.text)]
     # Three or more fragments in a row are a bullet list of key terms, however it is laid out.
@@ -369,8 +394,11 @@ def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment]
     usable = [s for s in all_segments if s not in term_lists and not is_restatement(s.text, question_stems)]
     listed = sum(len(content_stems(s.text)) for s in term_lists)
     total = sum(len(content_stems(s.text)) for s in all_segments)
-    stuffed = bool(term_lists) and (listed >= 0.4 * total or len(term_lists) >= 2)
-    return usable, stuffed
+    # Flagged only when the lists carry much of the answer: a short bullet list inside an explained answer is
+    # structure, not stuffing (it still earns nothing itself). Flagging every answer with two list items marked
+    # 10% of SAF's answers, most of them well-explained, as keyword stuffing.
+    stuffed = bool(term_lists) and listed >= STUFFED_SHARE * total
+    return usable, [s for s in all_segments if s in term_lists], stuffed
 
 
 def _model_text(p: _Prepared, kept: list[Segment]) -> str:
@@ -405,6 +433,28 @@ def _span(answer: str, segment: Segment | None) -> Span | None:
     if segment is None:
         return None
     return Span(start=segment.start, end=segment.end, text=answer[segment.start : segment.end])
+
+
+def _held_to_rubric(p: _Prepared, points: list[PointGrade]) -> float:
+    """How much of the answer's score the rubric alone decides because the answer reverses key points (see
+    Grader._compare_examples): the share of its words that reverse one, or all of it from REVERSED_ANSWER on."""
+    share = _reversed_share(p, points)
+    return 1.0 if share >= REVERSED_ANSWER else share
+
+
+def _reversed_share(p: _Prepared, points: list[PointGrade]) -> float:
+    """The share of the answer's usable words in sentences that reverse a key point."""
+    ranges = sorted((g.span.start, g.span.end) for g in points if g.contradicted and g.span is not None)
+    if not ranges:
+        return 0.0
+    merged = [ranges[0]]
+    for start, end in ranges[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    reversed_words = sum(len(words(p.screened_text[a:b])) for a, b in merged)
+    return min(1.0, reversed_words / max(len(words(p.usable_text)), 1))
 
 
 def _likelihood(rubric: Rubric, points: list[PointGrade]) -> float:
