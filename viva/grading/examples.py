@@ -3,8 +3,9 @@
 When a question comes with answers a person has already graded (`Rubric.examples`), the grader compares a new
 answer with them as well as with the rubric. This is the "unseen answers" setting of the short-answer grading
 literature (SemEval-2013 Task 7, SAF): the key points say what must be said, the examples show how strictly the
-graders apply them. Both sides see only the text that can earn credit (injections blanked, restatements and term
-lists dropped), so injected verdicts and bare term lists cannot borrow an example's grade. Fluent text that talks
+graders apply them. Both sides are compared on the text that can earn credit (injections blanked, restatements
+dropped, and term lists too when they carry the answer: keyword stuffing), so injected verdicts and bare term lists
+cannot borrow an example's grade. Fluent text that talks
 around the question close to well-graded answers can (docs/grading.md, tests/test_grading_redteam.py).
 
 The examples' grades are spread over the embedding space by kernel ridge regression: every example pulls the

@@ -80,7 +80,7 @@ class _Embedded:
     stems: set[str]
     rv: _RubricVectors
     evidence: list[Evidence]  # per rubric point, with the judge's features appended when there is a judge
-    whole: np.ndarray | None = None  # the usable text as one vector, when the rubric has graded examples
+    whole: np.ndarray | None = None  # the compared text as one vector, when the rubric has graded examples
 
 
 @dataclass(frozen=True)
