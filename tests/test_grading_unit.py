@@ -390,11 +390,11 @@ def test_stemming_is_safe_across_threads():
 def test_embedding_batches_hold_one_length_each_and_never_pad():
     from types import SimpleNamespace
 
-    from viva.onnx_embedder import padded_batches
+    from viva.onnx_embedder import length_batches
 
     lengths = [5, 3, 5, 7, 3, 5, 5]
     encodings = [SimpleNamespace(ids=list(range(1, n + 1))) for n in lengths]
-    batches = list(padded_batches(encodings, 3))
+    batches = list(length_batches(encodings, 3))
     assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(len(lengths)))
     for chunk, ids, mask in batches:
         assert len(chunk) <= 3 and len({lengths[i] for i in chunk}) == 1

@@ -169,26 +169,20 @@ for _a, _b in ANTONYMS:
     _STEM_ANTONYMS.setdefault(stem(_a), set()).add(stem(_b))
 
 
-def stopword_ratio(text: str) -> float:
-    tokens = words(text)
-    return sum(t in STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0
+def word_share(tokens: list[str], vocabulary: frozenset[str]) -> float:
+    """The share of `tokens` (from `words`) that are in `vocabulary`."""
+    return sum(t in vocabulary for t in tokens) / len(tokens) if tokens else 0.0
 
 
 # Languages candidates may answer in besides English. A sentence in one of them has almost no English stopwords yet
 # is prose, not a list of key terms: SAF's English set holds German answers, and all of them used to be flagged as
-# keyword stuffing and graded 0.
+# keyword stuffing (most then scored 0).
 OTHER_LANGUAGES = ("german", "french", "spanish", "italian", "portuguese", "dutch")
 
 
 @lru_cache(maxsize=1)
-def _other_function_words() -> frozenset[str]:
+def other_function_words() -> frozenset[str]:
+    """Function words of OTHER_LANGUAGES that are not English stopwords."""
     from stop_words import get_stop_words  # read on first use: most answers never need it
 
     return frozenset(w for lang in OTHER_LANGUAGES for w in get_stop_words(lang)) - STOPWORDS
-
-
-def other_language_ratio(text: str) -> float:
-    """The share of the words that are function words of another language (OTHER_LANGUAGES)."""
-    tokens = words(text)
-    other = _other_function_words()
-    return sum(t in other for t in tokens) / len(tokens) if tokens else 0.0

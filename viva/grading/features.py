@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from viva.embed import Tokens, Vectors
-from viva.text import STOPWORDS, Segment, content_stems, other_language_ratio, reverses, stopword_ratio, words
+from viva.text import STOPWORDS, Segment, content_stems, other_function_words, reverses, word_share, words
 
 FEATURES = (
     "seg_sim",  # best cosine between the point and a sentence (or two adjacent sentences) of the answer
@@ -50,11 +50,11 @@ def is_term_list(text: str) -> bool:
     if len(items) >= 4 and len(tokens) / len(items) <= 3.0:
         return True
     tokens = [t for t in tokens if not t.isdigit()]  # "1,000" is a number, not two terms
-    ratio = stopword_ratio(" ".join(tokens))
+    ratio = word_share(tokens, STOPWORDS)
     listed = (ratio == 0 and len(tokens) >= 6) or (ratio < 0.12 and len(tokens) >= 10)
     # Prose in another language has its own function words; a list of key terms has almost none (an English term
     # such as "point" or "via" can be one elsewhere, hence a share well above one word in eight).
-    return listed and other_language_ratio(" ".join(tokens)) < OTHER_LANGUAGE_PROSE
+    return listed and word_share(tokens, other_function_words()) < OTHER_LANGUAGE_PROSE
 
 
 def is_fragment(text: str) -> bool:

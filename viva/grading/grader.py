@@ -256,14 +256,15 @@ class Grader:
         points = self._grade_points(e)
         if any(pt.contradicted for pt in points):
             flags.append("contradiction")
-        if p.usable and self._off_topic(p.rubric, rv, e, self.example_vectors(p.rubric) if _compares(p) else None):
+        examples = self.example_vectors(p.rubric) if e.whole is not None else None
+        if p.usable and self._off_topic(p.rubric, rv, e, examples):
             flags.append("off_topic")
             points = [pt.model_copy(update={"covered": False, "evidence": None, "span": None}) for pt in points]
         hits = self._misconceptions(p.rubric, rv, e)
         score = _score(p.rubric, points, hits, off_topic="off_topic" in flags)
         compared = None
-        if e.whole is not None and "off_topic" not in flags:
-            score, compared = self._compare_examples(e, points, hits, score, flags)
+        if examples is not None and "off_topic" not in flags:
+            score, compared = self._compare_examples(e, examples, points, hits, score, flags)
         notes = []
         if 0 < len(p.rubric.examples) < MIN_EXAMPLES:
             notes.append(
@@ -283,13 +284,18 @@ class Grader:
         )
 
     def _compare_examples(
-        self, e: _Embedded, points: list[PointGrade], hits: list[MisconceptionHit], score: float, flags: list[Flag]
+        self,
+        e: _Embedded,
+        examples: ExampleVectors,
+        points: list[PointGrade],
+        hits: list[MisconceptionHit],
+        score: float,
+        flags: list[Flag],
     ) -> tuple[float, ExampleEvidence | None]:
         """The score from the rubric and the graded examples together; `flags` gains `contradiction` when the
         examples' contradiction estimate for this answer reaches the fitted threshold."""
         assert e.whole is not None
         model = self.calibration.examples
-        examples = self.example_vectors(e.p.rubric)
         near = neighbours(e.whole, examples)
         if near is None:
             return score, None
