@@ -7,7 +7,7 @@ import pytest
 from viva.embed import FunctionEmbedder, HashingEmbedder
 from viva.grading import GRADER_VERSION, Grader, Point, Rubric, grade
 from viva.grading.communication import communication
-from viva.grading.features import is_term_list
+from viva.grading.features import asks_for_items, is_term_list
 from viva.grading.screen import screen
 from viva.text import reverses, segments
 
@@ -292,8 +292,37 @@ def test_segments_of_blank_text_are_empty():
         ),
         ("Fine-tuning changes style and format", "Fine-tuning changes style and format, not facts", (False, False)),
         ("Longer prompts increase time to first token", "Bananas are not blue at all", (False, False)),
+        # A claim that states both sides: the sentence agrees with the other side.
+        (
+            "The shorter the string, the higher the pitch; the longer the string, the lower the pitch.",
+            "A longer string gives a lower pitch.",
+            (False, False),
+        ),
+        (
+            "Spanning trees are subnets that do not contain loops but contain all nodes",
+            "A spanning tree includes all routers and contains no loops",
+            (False, False),
+        ),
+        # ...but a clause that shares only the subject with the sentence does not excuse it.
+        (
+            "Perplexity measures how well the model fits text, not whether it follows instructions",
+            "Perplexity measures whether the model follows instructions",
+            (True, False),
+        ),
     ],
-    ids=["is-not", "drops-not", "increase-decrease", "more-less", "same", "x-not-y", "x-not-y-2", "unrelated"],
+    ids=[
+        "is-not",
+        "drops-not",
+        "increase-decrease",
+        "more-less",
+        "same",
+        "x-not-y",
+        "x-not-y-2",
+        "unrelated",
+        "both-sides",
+        "both-sides-2",
+        "subject-only",
+    ],
 )
 def test_reverses(claim, sentence, expected):
     assert reverses(claim, sentence) == expected
@@ -364,6 +393,33 @@ def test_a_short_list_inside_an_explained_answer_is_not_keyword_stuffing():
     assert "keyword_stuffing" not in grader.grade(BACKEND, explained).flags
     listed = "Cache, database results, memory, repeated reads, queue, email jobs, background workers."
     assert "keyword_stuffing" in grader.grade(BACKEND, listed).flags
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Name the 3 service classes the Data Link Layer offers and explain the differences.", True),
+        ("What are the objectives of IPv6? Please state at least 4 objectives.", True),
+        ("List all the packets which are sent.", True),
+        ("How do a cache and a job queue help a slow web backend?", False),
+        ("Give 2 reasons for your decision.", False),  # reasons are explained, not named
+        ("State why caching helps.", False),
+    ],
+)
+def test_questions_that_ask_for_items(question, expected):
+    assert asks_for_items(question) is expected
+
+
+def test_a_list_is_the_answer_when_the_question_asks_for_items():
+    grader = Grader.for_embedder(HashingEmbedder())
+    listed = "- database results cache\n- memory\n- slow email jobs queue\n- background workers\n- repeated reads"
+    asked = Rubric(question="Name two parts that help a slow web backend.", points=BACKEND.points, id="unit.items")
+    items = grader.grade(asked, listed)
+    assert "keyword_stuffing" not in items.flags
+    assert items.score > 0
+    explain = grader.grade(BACKEND, listed)
+    assert "keyword_stuffing" in explain.flags
+    assert explain.score == 0
 
 
 def test_stemming_is_safe_across_threads():

@@ -131,19 +131,30 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
 
     Each clause of the claim is matched to the sentence clause that reuses most of its words; only a clause that
     reuses at least half of them can reverse it. A paraphrase that happens to contain a "not" ("meaningless" for
-    "not comparable"), or a "not" in another clause ("X, not Y"), is not a reversal.
+    "not comparable"), or a "not" in another clause ("X, not Y"), is not a reversal. Nor is a sentence clause that
+    another clause of the claim states the same way: claims often give both sides ("if the key sticks it is iron; if
+    it does not stick it is aluminium"), and "it contains no loops" restates "does not contain loops", not the
+    "contains all nodes" next to it. (Without this, 72% of the SciEntsBank train answers the rule flagged were not
+    graded contradictory; with it, 62%, at the same recall.)
     """
     negation = antonym = False
     sentence_clauses = [(c, content_stems(c)) for c in clauses(sentence)]
-    for part in clauses(claim):
-        wanted = content_stems(part)
+    claim_clauses = [(c, content_stems(c)) for c in clauses(claim)]
+    for i, (part, wanted) in enumerate(claim_clauses):
         if len(wanted) < 2 or not sentence_clauses:
             continue
         clause, stems = max(sentence_clauses, key=lambda c: len(c[1] & wanted))
-        if len(stems & wanted) < min_overlap * len(wanted):
+        shared = stems & wanted
+        if len(shared) < min_overlap * len(wanted):
             continue
-        negation |= negated(part) != negated(clause)
-        antonym |= antonym_swap(part, clause)
+        flipped, swapped = negated(part) != negated(clause), antonym_swap(part, clause)
+        if (flipped or swapped) and any(
+            j != i and shared <= other_stems and negated(other) == negated(clause) and not antonym_swap(other, clause)
+            for j, (other, other_stems) in enumerate(claim_clauses)
+        ):
+            continue  # another part of the claim says what the clause says about the words they share
+        negation |= flipped
+        antonym |= swapped
     return negation, antonym
 
 

@@ -57,6 +57,20 @@ def is_term_list(text: str) -> bool:
     return listed and word_share(tokens, other_function_words()) < OTHER_LANGUAGE_PROSE
 
 
+# "Name the 3 service classes", "state at least 4 objectives", "list all the packets": a question that asks for a
+# number of items. Its answer is a list, and a list of the right terms is the answer, not keyword stuffing.
+_ASKS_FOR_ITEMS = re.compile(
+    r"\b(?:name|list|state|write[- ]?down|enumerate)\s+(?:at\s+least\s+|the\s+)?"
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|all)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_items(question: str) -> bool:
+    """Whether the question asks the candidate to name a number of things."""
+    return _ASKS_FOR_ITEMS.search(question) is not None
+
+
 def is_fragment(text: str) -> bool:
     """A list item of a few words with no verb-like word: 'vector database', 'chunk documents'."""
     return len(words(text)) <= 4

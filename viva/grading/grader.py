@@ -20,6 +20,7 @@ from viva.grading.examples import MIN_EXAMPLES, ExampleVectors, neighbours
 from viva.grading.features import (
     JUDGE_FEATURES,
     Evidence,
+    asks_for_items,
     is_fragment,
     is_restatement,
     is_term_list,
@@ -375,7 +376,7 @@ def _prepare(rubric: Rubric, answer: str) -> _Prepared:
     screened = screen(answer)
     flags: list[Flag] = ["injection"] if screened.injected else []
     question_stems = content_stems(rubric.question)
-    usable, lists, stuffed = _usable_segments(screened.text, question_stems)
+    usable, lists, stuffed = _usable_segments(screened.text, question_stems, asks_for_items(rubric.question))
     if stuffed:
         flags.append("keyword_stuffing")
     if len(words(screened.text)) < MIN_WORDS:
@@ -383,10 +384,16 @@ def _prepare(rubric: Rubric, answer: str) -> _Prepared:
     return _Prepared(rubric, answer, screened.text, screened.spans, question_stems, usable, flags, lists)
 
 
-def _usable_segments(text: str, question_stems: set[str]) -> tuple[list[Segment], list[Segment], bool]:
-    """(sentences that can earn credit: not a restated question, not a bare list of key terms; the lists; whether
-    the answer is keyword stuffing)."""
+def _usable_segments(
+    text: str, question_stems: set[str], items_asked: bool
+) -> tuple[list[Segment], list[Segment], bool]:
+    """(sentences that can earn credit: not a restated question, not a bare list of key terms unless the question
+    asks for a list; the lists; whether the answer is keyword stuffing)."""
     all_segments = segments(text)
+    if items_asked:
+        # "State at least 4 objectives": the items are the answer. On SAF's train split, 13% of the answers to such
+        # questions were flagged keyword stuffing; people graded them 0.78 on average (0.80 for all the answers).
+        return [s for s in all_segments if not is_restatement(s.text, question_stems)], [], False
     term_lists = [s for s in all_segments if is_term_list(s.text)]
     # Three or more fragments in a row are a bullet list of key terms, however it is laid out.
     run: list[Segment] = []
