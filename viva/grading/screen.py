@@ -19,7 +19,7 @@ _PATTERNS = [
         r"\{[^{}]*\"?(?:verdict|covered|all_covered|passed?|pass_fail|grade)\"?\s*:[^{}]*\}",
         r"\{[^{}]*\"?(?:score|points?|result)\"?\s*:\s*\"?(?:100|10|1\.0|full|max|perfect|pass(?:ed)?|correct)\b[^{}]*\}",
         r"\bnote to (?:the )?(?:ai|model|grader|assistant|llm|evaluator|judge)\b\s*:?",
-        r"(?:^|\n|(?<=[.!?])\s)\s*(?:system|assistant|grader|evaluator|developer)\s*(?:prompt|message|note)?\s*[:>][^\n]*",
+        r"(?:^|\n|(?<=[.!?;])\s)\s*(?:system|assistant|grader|evaluator|developer)\s*(?:prompt|message|note)?\s*[:>][^\n]*",
         r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|your|the|"
         r"these|any)\b[^.\n]{0,40}?\b(?:instructions?|prompts?|rules?|rubrics?|guidelines?|directions?)\b[^.\n]*[.!]?",
         r"\byou are (?:now )?(?:a|an|the)?\s*(?:[a-z]+\s+)?(?:grader|evaluator|judge|assistant|model|marker)\b[^\n]*",
@@ -29,7 +29,7 @@ _PATTERNS = [
         r"\b(?:100|10/10|full)\b[^.\n]*",
         r"\b(?:give|award|assign|grade|rate|score|mark)\b[^.\n]{0,30}?\b(?:this|the|my|me)\b[^.\n]{0,30}?"
         r"\b(?:100|full marks?|full score|maximum|max|top marks?|perfect|10/10|a\+)[^.\n]*[.!]?",
-        r"\b(?:score|grade|verdict|rating)\s*[:=]\s*(?:100|10/10|pass(?:ed)?|correct|full|perfect|a\+)(?![\w.])[^\n]*",
+        r"\b(?:score|grade|verdict|rating)\s*[:=]\s*(?:100|10/10|pass(?:ed)?|correct|full|perfect|a\+)(?!\w|\.\d)[^\n]*",
         r"\b(?:new|updated) instructions?\s*:[^\n]*",
         r"\ball key points? (?:are|were) (?:covered|met|present)\b[^.\n]*[.!]?",
     )
