@@ -466,3 +466,16 @@ def test_embedding_batches_hold_one_length_each_and_never_pad():
     for chunk, ids, mask in batches:
         assert len(chunk) <= 3 and len({lengths[i] for i in chunk}) == 1
         assert mask.all() and ids.shape == (len(chunk), lengths[chunk[0]])
+
+
+def test_embedding_batches_split_for_parallel_runs():
+    from types import SimpleNamespace
+
+    from viva.onnx_embedder import length_batches
+
+    encodings = [SimpleNamespace(ids=[1, 2, 3]) for _ in range(5)]
+    batches = list(length_batches(encodings, 32, at_least=2))
+    assert [len(chunk) for chunk, _, _ in batches] == [3, 2]
+    assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(5))
+    # A single text cannot be split.
+    assert len(list(length_batches(encodings[:1], 32, at_least=4))) == 1
