@@ -479,3 +479,16 @@ def test_embedding_batches_split_for_parallel_runs():
     assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(5))
     # A single text cannot be split.
     assert len(list(length_batches(encodings[:1], 32, at_least=4))) == 1
+
+
+def test_an_answer_in_another_language_gets_a_note_not_a_flag():
+    grader = Grader.for_embedder(HashingEmbedder())
+    german = (
+        "Ein Cache hält die letzten Ergebnisse der Datenbank im Speicher, damit wiederholte Lesezugriffe nicht "
+        "auf die Datenbank warten müssen."
+    )
+    grade = grader.grade(BACKEND, german)
+    assert any("English" in n for n in grade.notes)
+    assert "keyword_stuffing" not in grade.flags
+    english = grader.grade(BACKEND, f"{CACHE_ANSWER} {QUEUE_ANSWER} Hop 1: (A, B, forward) (A, D, drop) e.g. a.")
+    assert not any("English" in n for n in english.notes)

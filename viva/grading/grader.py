@@ -30,7 +30,7 @@ from viva.grading.features import (
 from viva.grading.result import ExampleEvidence, ExampleMatch, Flag, Grade, MisconceptionHit, PointGrade, Span
 from viva.grading.rubric import Example, Rubric
 from viva.grading.screen import screen
-from viva.text import Segment, content_stems, reverses, segments, words
+from viva.text import Segment, content_stems, other_language, reverses, segments, words
 
 GRADER_VERSION = "1"
 MIN_WORDS = 8
@@ -267,6 +267,11 @@ class Grader:
         if examples is not None and "off_topic" not in flags:
             score, compared = self._compare_examples(e, examples, points, hits, score, flags)
         notes = []
+        if other_language(p.screened_text):
+            notes.append(
+                "This answer does not read as English. viva's grader is built for English answers, so the score "
+                "may be too low."
+            )
         if 0 < len(p.rubric.examples) < MIN_EXAMPLES:
             notes.append(
                 f"{len(p.rubric.examples)} graded example(s) for this question were not used: at least "
