@@ -189,23 +189,27 @@ def word_share(tokens: list[str], vocabulary: frozenset[str]) -> float:
 # is prose, not a list of key terms: SAF's English set holds German answers, and all of them used to be flagged as
 # keyword stuffing (most then scored 0).
 OTHER_LANGUAGES = ("german", "french", "spanish", "italian", "portuguese", "dutch")
+# At least this share of their function words makes a run of words prose in one of them (an English term such as
+# "point" or "via" can be one elsewhere, hence a share well above one word in eight).
+OTHER_LANGUAGE_PROSE = 0.2
 
 
 @lru_cache(maxsize=1)
 def other_function_words() -> frozenset[str]:
     """Function words of OTHER_LANGUAGES that are not English stopwords."""
-    from stop_words import get_stop_words  # read on first use: most answers never need it
+    # Read on the first grade (about 50 ms), not at import: commands that never grade do not pay for it.
+    from stop_words import get_stop_words
 
     return frozenset(w for lang in OTHER_LANGUAGES for w in get_stop_words(lang)) - STOPWORDS
 
 
 def other_language(text: str) -> bool:
     """Whether `text` reads as one of OTHER_LANGUAGES rather than English: more of their function words than English
-    ones, and at least one word in five. Single letters are left out ("Hop 1: (A, D, forward)": "a", "d" and "e" are
-    words in some of them). On the public sets: 35 of SAF's 2,127 train answers, all German or mostly German; none of
-    SemEval's or of viva's bank model answers."""
+    ones, and at least OTHER_LANGUAGE_PROSE of them. Single letters are left out ("Hop 1: (A, D, forward)": "a", "d"
+    and "e" are words in some of them). On the public sets: 35 of SAF's 2,127 train answers, all German or mostly
+    German; none of SemEval's or of viva's bank model answers."""
     tokens = [w for w in words(text) if len(w) > 1]
     if len(tokens) < 8:
         return False
     share = word_share(tokens, other_function_words())
-    return share >= 0.2 and share > word_share(tokens, STOPWORDS)
+    return share >= OTHER_LANGUAGE_PROSE and share > word_share(tokens, STOPWORDS)

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from viva.embed import Tokens, Vectors
-from viva.text import STOPWORDS, Segment, content_stems, other_function_words, reverses, word_share, words
+from viva.text import (
+    OTHER_LANGUAGE_PROSE,
+    STOPWORDS,
+    Segment,
+    content_stems,
+    other_function_words,
+    reverses,
+    word_share,
+    words,
+)
 
 FEATURES = (
     "seg_sim",  # best cosine between the point and a sentence (or two adjacent sentences) of the answer
@@ -30,7 +39,6 @@ JUDGE_FEATURES = (
     "judge_whole",  # its P(correct) for all the rubric's points at once (= judge_point for one-point rubrics)
 )
 
-OTHER_LANGUAGE_PROSE = 0.2  # at least this share of another language's function words: prose, not a term list
 _SEPARATORS = re.compile(r"[,;/|]")
 _PUNCT = re.compile(r"^\W+$")
 
@@ -52,8 +60,7 @@ def is_term_list(text: str) -> bool:
     tokens = [t for t in tokens if not t.isdigit()]  # "1,000" is a number, not two terms
     ratio = word_share(tokens, STOPWORDS)
     listed = (ratio == 0 and len(tokens) >= 6) or (ratio < 0.12 and len(tokens) >= 10)
-    # Prose in another language has its own function words; a list of key terms has almost none (an English term
-    # such as "point" or "via" can be one elsewhere, hence a share well above one word in eight).
+    # Prose in another language has its own function words; a list of key terms has almost none.
     return listed and word_share(tokens, other_function_words()) < OTHER_LANGUAGE_PROSE
 
 

@@ -395,10 +395,22 @@ def _usable_segments(
     """(sentences that can earn credit: not a restated question, not a bare list of key terms unless the question
     asks for a list; the lists; whether the answer is keyword stuffing)."""
     all_segments = segments(text)
-    if items_asked:
-        # "State at least 4 objectives": the items are the answer. On SAF's train split, 13% of the answers to such
-        # questions were flagged keyword stuffing; people graded them 0.78 on average (0.80 for all the answers).
-        return [s for s in all_segments if not is_restatement(s.text, question_stems)], [], False
+    # "State at least 4 objectives": the items are the answer, so nothing is a list of key terms. On SAF's train
+    # split, 13% of the answers to such questions were flagged keyword stuffing; people graded them 0.78 on average
+    # (0.80 for all the answers).
+    term_lists = [] if items_asked else _term_lists(all_segments)
+    usable = [s for s in all_segments if s not in term_lists and not is_restatement(s.text, question_stems)]
+    listed = sum(len(content_stems(s.text)) for s in term_lists)
+    total = sum(len(content_stems(s.text)) for s in all_segments)
+    # Flagged only when the lists carry much of the answer: a short bullet list inside an explained answer is
+    # structure, not stuffing (it still earns nothing itself). Flagging every answer with two list items marked
+    # 10% of SAF's answers, most of them well-explained, as keyword stuffing.
+    stuffed = bool(term_lists) and listed >= STUFFED_SHARE * total
+    return usable, [s for s in all_segments if s in term_lists], stuffed
+
+
+def _term_lists(all_segments: list[Segment]) -> list[Segment]:
+    """The segments that are runs of key terms, and the bullet lists of fragments."""
     term_lists = [s for s in all_segments if is_term_list(s.text)]
     # Three or more fragments in a row are a bullet list of key terms, however it is laid out.
     run: list[Segment] = []
@@ -409,14 +421,7 @@ def _usable_segments(
         if len(run) >= 3:
             term_lists.extend(run)
         run = []
-    usable = [s for s in all_segments if s not in term_lists and not is_restatement(s.text, question_stems)]
-    listed = sum(len(content_stems(s.text)) for s in term_lists)
-    total = sum(len(content_stems(s.text)) for s in all_segments)
-    # Flagged only when the lists carry much of the answer: a short bullet list inside an explained answer is
-    # structure, not stuffing (it still earns nothing itself). Flagging every answer with two list items marked
-    # 10% of SAF's answers, most of them well-explained, as keyword stuffing.
-    stuffed = bool(term_lists) and listed >= STUFFED_SHARE * total
-    return usable, [s for s in all_segments if s in term_lists], stuffed
+    return term_lists
 
 
 def _model_text(p: _Prepared, kept: list[Segment]) -> str:
