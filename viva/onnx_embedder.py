@@ -50,7 +50,7 @@ class OnnxModel:
     `parallel_runs`: run up to `threads` model calls at once instead of one after another. Many small inputs (a
     sentence, a batch of short ones) cannot keep several cores busy in one call; several calls at once can, and a
     lone call still has every thread. Whole grades on 2 cores, batches of answers (benchmarks/grading, best of three
-    alternating with one call at a time): SemEval 416 -> 460 answers/s, SAF 59 -> 66."""
+    alternating with one call at a time, two runs): SemEval 383-416 -> 460-466 answers/s, SAF 59-69 -> 66-73."""
 
     max_tokens = MAX_TOKENS
     parallel_runs = False
