@@ -119,6 +119,22 @@ def test_shipped_judge_model_loads_and_separates_right_from_wrong():
     assert probs[0, correct] > 0.5 > probs[1, correct]
 
 
+def test_shipped_judge_scores_a_pair_the_same_alone_as_beside_others():
+    # Its int8 products scale each model call by its largest activation, and shorter pairs in a shared call would
+    # be padded: either would let the other pairs change this one's probabilities.
+    judge = default_pair_scorer()
+    assert judge is not None
+    reference = reference_side("Why does the bulb go out?", "The open switch breaks the circuit.")
+    pairs = [
+        (reference, "The switch is open, so no current flows and the bulb goes out."),
+        (reference, "The bulb burns out."),
+        (reference, "Because the battery is used up, and a used-up battery gives the bulb no voltage at all."),
+    ]
+    together = judge.score(pairs)
+    alone = np.vstack([judge.score([pair]) for pair in pairs])
+    assert np.array_equal(together, alone)
+
+
 @pytest.mark.parametrize("pairs", [[], [("a [SEP] b", "")]])
 def test_shipped_judge_model_edge_inputs(pairs):
     judge = default_pair_scorer()

@@ -19,7 +19,6 @@ from viva.onnx_embedder import OnnxModel
 
 LABELS = ("incorrect", "correct", "contradictory")
 MAX_TOKENS = 192  # as in training
-BATCH = 16
 
 Pair = tuple[str, str]  # (the reference side: question and key point, the answer)
 
@@ -49,29 +48,32 @@ def reference_side(question: str, point: str) -> str:
 
 
 class OnnxPairScorer(OnnxModel):  # implements PairScorer
+    """One pair per model call, several calls at once: the model's int8 products scale each call by its largest
+    activation, so pairs sharing a call (and the padding that evens them out) would change each other's
+    probabilities, and a grade would depend on what was graded beside it (see viva.onnx_embedder.BATCH)."""
+
     max_tokens = MAX_TOKENS
+    parallel_runs = True
 
     def score(self, pairs: Sequence[Pair]) -> np.ndarray:
         if not pairs:
             return np.zeros((0, len(LABELS)), np.float32)
         self._ready()
         encodings = self._tokenizer.encode_batch([(a, b) for a, b in pairs])
-        order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
+
+        def forward(i: int) -> np.ndarray:
+            ids = np.array([encodings[i].ids], np.int64)
+            types = np.array([encodings[i].type_ids], np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": types}
+            return np.asarray(self._session.run(None, feed)[0][0])
+
+        # The longest first, so that parallel runs finish together.
+        order = sorted(range(len(pairs)), key=lambda i: -len(encodings[i].ids))
+        logits = self._pool.map(forward, order) if self._pool and len(order) > 1 else map(forward, order)
         out = np.zeros((len(pairs), len(LABELS)), np.float32)
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            width = max(len(encodings[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), width), np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(chunk):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                types[row, :n] = encodings[i].type_ids
-                mask[row, :n] = 1
-            logits = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out[chunk] = exp / exp.sum(axis=1, keepdims=True)
+        for i, row in zip(order, logits, strict=True):
+            exp = np.exp(row - row.max())
+            out[i] = exp / exp.sum()
         return out
 
 
