@@ -148,6 +148,20 @@ def test_examples_are_embedded_once_per_example_set():
     assert len(example_calls) == 1
 
 
+def test_a_one_sentence_answer_is_embedded_once_and_compared_whole_with_that_vector():
+    embedder = FunctionEmbedder(lambda t: [t.count(c) + 0.01 for c in "aeioustrnl"], name="vowels")
+    grader = Grader.for_embedder(embedder)
+    rubric = RUBRIC.with_examples(EXAMPLES)
+    grader.grade(rubric, GOOD[1])  # the examples and the rubric get embedded and cached
+    embedder.calls.clear()
+    one, two = "Repeated prompts are served from the cache.", "That saves a model call."
+    graded = grader.grade_many([(rubric, one), (rubric, f"{one} {two}")])
+    assert [graded[0].examples is not None, graded[1].examples is not None] == [True, True]
+    embedded = [t for call in embedder.calls for t in call]
+    assert embedded.count(one) == 2  # once as each answer's sentence; not again as the first answer's whole text
+    assert embedded.count(f"{one} {two}") == 1  # a longer answer is still compared whole
+
+
 def test_examples_cannot_be_gamed():
     grader = Grader.for_embedder(HashingEmbedder())
     rubric = RUBRIC.with_examples(EXAMPLES)

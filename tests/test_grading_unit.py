@@ -454,33 +454,6 @@ def test_stemming_is_safe_across_threads():
     assert errors == []
 
 
-def test_embedding_batches_hold_one_length_each_and_never_pad():
-    from types import SimpleNamespace
-
-    from viva.onnx_embedder import length_batches
-
-    lengths = [5, 3, 5, 7, 3, 5, 5]
-    encodings = [SimpleNamespace(ids=list(range(1, n + 1))) for n in lengths]
-    batches = list(length_batches(encodings, 3))
-    assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(len(lengths)))
-    for chunk, ids, mask in batches:
-        assert len(chunk) <= 3 and len({lengths[i] for i in chunk}) == 1
-        assert mask.all() and ids.shape == (len(chunk), lengths[chunk[0]])
-
-
-def test_embedding_batches_split_for_parallel_runs():
-    from types import SimpleNamespace
-
-    from viva.onnx_embedder import length_batches
-
-    encodings = [SimpleNamespace(ids=[1, 2, 3]) for _ in range(5)]
-    batches = list(length_batches(encodings, 32, at_least=2))
-    assert [len(chunk) for chunk, _, _ in batches] == [3, 2]
-    assert sorted(i for chunk, _, _ in batches for i in chunk) == list(range(5))
-    # A single text cannot be split.
-    assert len(list(length_batches(encodings[:1], 32, at_least=4))) == 1
-
-
 def test_an_answer_in_another_language_gets_a_note_not_a_flag():
     grader = Grader.for_embedder(HashingEmbedder())
     german = (

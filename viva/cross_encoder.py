@@ -50,7 +50,7 @@ def reference_side(question: str, point: str) -> str:
 class OnnxPairScorer(OnnxModel):  # implements PairScorer
     """One pair per model call, several calls at once: the model's int8 products scale each call by its largest
     activation, so pairs sharing a call (and the padding that evens them out) would change each other's
-    probabilities, and a grade would depend on what was graded beside it (see viva.onnx_embedder.BATCH)."""
+    probabilities, and a grade would depend on what was graded beside it (see viva.onnx_embedder.OnnxEmbedder)."""
 
     max_tokens = MAX_TOKENS
     parallel_runs = True

@@ -33,7 +33,8 @@ class Embedder(Protocol):
     name: str
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """(len(texts), dim) float32 rows, each L2-normalised."""
+        """(len(texts), dim) float32 rows, each L2-normalised. A text's row must not depend on the other texts in
+        the call: the grader reuses a sentence's vector for the same text wherever it appears."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -16,11 +16,6 @@ import numpy as np
 from viva.embed import Tokens, Vectors, normalise
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to 256 word pieces (its model card)
-# One text per model call: the model's int8 matrix products scale each call's activations by their largest value
-# (dynamic quantization), so a text embedded beside others came out different from the same text alone (cosine down
-# to 0.958 on SAF's sentences in batches of 32), and a grade would depend on what else was graded with it. Alone, a
-# text always gets the same vector; on 2 cores batches of 32 were ~45% faster, parallel runs (below) win some back.
-BATCH = 1
 
 
 def onnx_threads() -> int:
@@ -97,57 +92,30 @@ class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
         return self._run(texts, keep_tokens=True)
 
     def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[Vectors, list[Tokens]]:
+        """One text per model call. The model's int8 matrix products scale each call's activations by their largest
+        value (dynamic quantization), so texts sharing a call changed each other's vectors (cosine down to 0.958 on
+        SAF's sentences in calls of 32) and a grade depended on what else was graded with it; alone, a text always
+        gets the same vector. Shared calls were about a quarter faster on 2 cores; parallel runs win most of it back.
+        Nothing is padded, so every token counts in the mean."""
         if not texts:
             return np.zeros((0, 384), np.float32), []
         self._ready()
         encodings = self._tokenizer.encode_batch(list(texts))
-        rows: dict[int, np.ndarray] = {}
-        tokens: dict[int, Tokens] = {}
-        batches = list(length_batches(encodings, BATCH, at_least=self.threads if self._pool else 1))
 
-        def forward(batch: tuple[list[int], np.ndarray, np.ndarray]) -> np.ndarray:
-            _, ids, mask = batch
-            out = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )
-            return np.asarray(out[0])
+        def forward(i: int) -> np.ndarray:
+            ids = np.array([encodings[i].ids], np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            return np.asarray(self._session.run(None, feed)[0][0])
 
-        # The largest batches first, so that parallel runs finish together.
-        batches.sort(key=lambda b: -b[1].size)
-        outputs = self._pool.map(forward, batches) if self._pool and len(batches) > 1 else map(forward, batches)
-        for (chunk, _, mask), hidden in zip(batches, outputs, strict=True):
-            pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            rows.update(zip(chunk, pooled, strict=True))
-            if keep_tokens:
-                for row, i in enumerate(chunk):
-                    n = len(encodings[i].ids)
-                    # Drop [CLS] and [SEP]: they summarise the sentence, they are not words of it.
-                    tokens[i] = Tokens(encodings[i].tokens[1 : n - 1], normalise(hidden[row, 1 : n - 1]))
-        vectors = normalise(np.stack([rows[i] for i in range(len(texts))]))
-        return vectors, [tokens[i] for i in range(len(texts))] if keep_tokens else []
-
-
-def length_batches(
-    encodings: Sequence[Any], size: int, at_least: int = 1
-) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
-    """(text indices, input ids, attention mask) per batch of tokenizer encodings. Only texts of one length share a
-    batch, so nothing is padded: one answer's sentences mostly run one at a time, which on CPU is faster than
-    padding them all to the longest (SAF answers: 95 word pieces, 160 padded; embedding one answer at a time took
-    about 20% less time, batches no more). The mask is all ones; the model's inputs still take one. With fewer
-    than `at_least` batches, each is split further (for runs in parallel)."""
-    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-    chunks: list[list[int]] = []
-    for i in order:
-        if chunks and len(chunks[-1]) < size and len(encodings[chunks[-1][0]].ids) == len(encodings[i].ids):
-            chunks[-1].append(i)
-        else:
-            chunks.append([i])
-    if len(chunks) < at_least:
-        parts = -(-at_least // max(len(chunks), 1))
-        chunks = [list(part) for chunk in chunks for part in np.array_split(chunk, min(parts, len(chunk)))]
-    for chunk in chunks:
-        ids = np.array([encodings[i].ids for i in chunk], np.int64)
-        yield chunk, ids, np.ones_like(ids)
+        # The longest first, so that parallel runs finish together.
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        runs = self._pool.map(forward, order) if self._pool and len(order) > 1 else map(forward, order)
+        hidden = dict(zip(order, runs, strict=True))
+        vectors = normalise(np.stack([hidden[i].mean(axis=0, dtype=np.float64) for i in range(len(texts))]))
+        if not keep_tokens:
+            return vectors, []
+        # Without [CLS] and [SEP]: they summarise the sentence, they are not words of it.
+        return vectors, [Tokens(encodings[i].tokens[1:-1], normalise(hidden[i][1:-1])) for i in range(len(texts))]
 
 
 def default_embedder() -> OnnxEmbedder:

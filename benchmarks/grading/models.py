@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +29,6 @@ import numpy as np
 from benchmarks.grading.baselines import nearest_examples
 from benchmarks.grading.data import Item, load
 from viva.embed import Embedder, Vectors, normalise
-from viva.onnx_embedder import length_batches
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SETS = ("sciEntsBank", "beetle", "saf")
@@ -40,6 +39,20 @@ Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (ids, mask) -> one p
 
 
 # --- loaders for the candidates whose package has no embed() of its own -------------------------------------------
+
+
+def length_batches(encodings: Sequence[Any], size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """(text indices, input ids, attention mask) per batch of up to `size` texts of one length: nothing is padded."""
+    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+    chunks: list[list[int]] = []
+    for i in order:
+        if chunks and len(chunks[-1]) < size and len(encodings[chunks[-1][0]].ids) == len(encodings[i].ids):
+            chunks[-1].append(i)
+        else:
+            chunks.append([i])
+    for chunk in chunks:
+        ids = np.array([encodings[i].ids for i in chunk], np.int64)
+        yield chunk, ids, np.ones_like(ids)
 
 
 @dataclass

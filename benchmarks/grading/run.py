@@ -11,6 +11,7 @@ No test answer is used to tune or train anything.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -195,15 +196,38 @@ def speed(grader: Grader) -> dict[str, float]:
     return out
 
 
-def cold_start() -> float:
-    """A fresh process: import viva, load the bank and the model, grade one bank answer."""
+def judged_speed(judged: Grader) -> dict[str, float]:
+    """The opt-in judge model's cost: each set graded once in a batch (after a warm-up pass) and 100 answers one at
+    a time; fewer repeats than the shipped grader gets, as the judge is several times slower."""
+    out: dict[str, float] = {}
+    semeval = [i for c in SEMEVAL for i in load(c, "test")]
+    for name, items in (("SemEval", semeval), ("SAF", load("saf", "test"))):
+        pairs = [(i.rubric, i.answer) for i in items]
+        judged.grade_many(pairs)
+        started = time.perf_counter()
+        judged.grade_many(pairs)
+        out[f"with the judge model, {name} batch answers/s"] = round(len(pairs) / (time.perf_counter() - started), 1)
+        latencies = []
+        for rubric, answer in pairs[:100]:
+            t = time.perf_counter()
+            judged.grade(rubric, answer)
+            latencies.append((time.perf_counter() - t) * 1000)
+        out[f"with the judge model, {name} single p50 ms"] = round(float(np.percentile(latencies, 50)), 1)
+        out[f"with the judge model, {name} single p95 ms"] = round(float(np.percentile(latencies, 95)), 1)
+    out["with the judge model, cold start to first grade s"] = cold_start(judge=True)
+    return out
+
+
+def cold_start(judge: bool = False) -> float:
+    """A fresh process: import viva, load the bank and the model(s), grade one bank answer."""
     code = (
         "import time; t=time.perf_counter(); from viva.bank import load_bank;"
         "from viva.grading.default import default_grader; b=load_bank(); q=next(iter(b));"
         "default_grader().grade(q, q.model_answer); print(time.perf_counter()-t)"
     )
+    env = os.environ | {"VIVA_JUDGE_MODEL": "1" if judge else ""}
     runs = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
         for _ in range(3)
     ]
     return round(float(np.median(runs)), 2)
@@ -229,8 +253,6 @@ def render(
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 
@@ -240,7 +262,7 @@ def main() -> None:
     judged = Grader.for_embedder(grader.embedder.inner, default_pair_scorer())
     table = quality(grader, judged)
     bank = bank_model_answers({grader.name: grader, judged.name: judged})
-    speeds = speed(grader)
+    speeds = speed(grader) | judged_speed(judged)
     text = render(table, speeds, grader.name, bank)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

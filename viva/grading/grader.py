@@ -133,7 +133,12 @@ class Grader:
         # Answer text bypasses the cache: it rarely repeats, and would push rubric vectors out.
         vectors, tokens = embed_with_tokens(self.embedder.inner, texts) if texts else (_EMPTY, [])
         compared = [p.compared_text for p in prepared if _compares(p)]
-        wholes = iter(self.embedder.inner.embed(compared) if compared else _EMPTY)
+        # Most short answers are compared whole as their one usable sentence, whose vector is already here (a
+        # text's vector never depends on what else is in the call: viva.embed.Embedder).
+        known = dict(zip(texts, vectors, strict=True))
+        missing = [t for t in dict.fromkeys(compared) if t not in known]
+        known.update(zip(missing, self.embedder.inner.embed(missing) if missing else _EMPTY, strict=True))
+        wholes = iter([known[t] for t in compared])
         out, k = [], 0
         for p in prepared:
             n = len(p.usable)
