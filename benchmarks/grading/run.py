@@ -25,7 +25,7 @@ from sklearn.metrics import f1_score
 from benchmarks.grading.baselines import kernel_examples, nearest_examples, rouge_l, token_overlap, whole_cosine
 from benchmarks.grading.data import ROOT, Item, load, with_examples
 from viva.cross_encoder import default_pair_scorer
-from viva.grading import Grade, Grader
+from viva.grading import Grade, Grader, Rubric
 from viva.grading.default import default_grader
 from viva.onnx_embedder import default_embedder
 
@@ -185,15 +185,19 @@ def speed(grader: Grader) -> dict[str, float]:
                 rates[label].append(len(pairs) / (time.perf_counter() - started))
         for label, values in rates.items():
             out[f"{name} batch answers/s{label}"] = round(max(values), 1)
-        latencies = []
-        for rubric, answer in pairs[:300]:
-            t = time.perf_counter()
-            grader.grade(rubric, answer)
-            latencies.append((time.perf_counter() - t) * 1000)
-        out[f"{name} single p50 ms"] = round(float(np.percentile(latencies, 50)), 1)
-        out[f"{name} single p95 ms"] = round(float(np.percentile(latencies, 95)), 1)
+        out[f"{name} single p50 ms"], out[f"{name} single p95 ms"] = one_at_a_time(grader, pairs[:300])
     out["cold start to first grade s"] = cold_start()
     return out
+
+
+def one_at_a_time(grader: Grader, pairs: Sequence[tuple[Rubric, str]]) -> tuple[float, float]:
+    """p50 and p95 milliseconds to grade each answer on its own, warm."""
+    latencies = []
+    for rubric, answer in pairs:
+        started = time.perf_counter()
+        grader.grade(rubric, answer)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return round(float(np.percentile(latencies, 50)), 1), round(float(np.percentile(latencies, 95)), 1)
 
 
 def judged_speed(judged: Grader) -> dict[str, float]:
@@ -207,13 +211,9 @@ def judged_speed(judged: Grader) -> dict[str, float]:
         started = time.perf_counter()
         judged.grade_many(pairs)
         out[f"with the judge model, {name} batch answers/s"] = round(len(pairs) / (time.perf_counter() - started), 1)
-        latencies = []
-        for rubric, answer in pairs[:100]:
-            t = time.perf_counter()
-            judged.grade(rubric, answer)
-            latencies.append((time.perf_counter() - t) * 1000)
-        out[f"with the judge model, {name} single p50 ms"] = round(float(np.percentile(latencies, 50)), 1)
-        out[f"with the judge model, {name} single p95 ms"] = round(float(np.percentile(latencies, 95)), 1)
+        p50, p95 = one_at_a_time(judged, pairs[:100])
+        out[f"with the judge model, {name} single p50 ms"] = p50
+        out[f"with the judge model, {name} single p95 ms"] = p95
     out["with the judge model, cold start to first grade s"] = cold_start(judge=True)
     return out
 
