@@ -72,6 +72,13 @@ def _start_server() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("llama.cpp server did not start in 120 s")
 
 
+@pytest.fixture(autouse=True)
+def patient_client(monkeypatch):
+    # The default 30 s per call is for a user's server; this one shares 2 cores with whatever else the machine is
+    # running, and a round trip took longer than 30 s under load. The timeout test sets its own.
+    monkeypatch.setenv("VIVA_LLM_TIMEOUT", "120")
+
+
 @pytest.fixture(scope="module")
 def server():
     process, url = _start_server()
