@@ -78,6 +78,22 @@ class OnnxModel:
                     # An onnxruntime session may run from several threads at once (its documented contract).
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="viva-onnx")
 
+    def _run_each(self, feeds: Sequence[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        """One model call per feed (a single input row), on the pool when there is one; the first output's row for
+        each feed, in feed order. The model's int8 matrix products scale each call's activations by their largest
+        value (dynamic quantization), so inputs sharing a call would change each other's outputs, and a grade would
+        depend on what else was graded with it; alone, an input always gets the same output."""
+        self._ready()
+
+        def run(i: int) -> np.ndarray:
+            return np.asarray(self._session.run(None, feeds[i])[0][0])
+
+        # The longest first, so that parallel runs finish together.
+        order = sorted(range(len(feeds)), key=lambda i: -feeds[i]["input_ids"].size)
+        runs = self._pool.map(run, order) if self._pool and len(order) > 1 else map(run, order)
+        outputs = dict(zip(order, runs, strict=True))
+        return [outputs[i] for i in range(len(feeds))]
+
 
 class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
     """A sentence-transformers model exported to ONNX: mean pooling over tokens, then L2 normalisation."""
@@ -92,30 +108,22 @@ class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
         return self._run(texts, keep_tokens=True)
 
     def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[Vectors, list[Tokens]]:
-        """One text per model call. The model's int8 matrix products scale each call's activations by their largest
-        value (dynamic quantization), so texts sharing a call changed each other's vectors (cosine down to 0.958 on
-        SAF's sentences in calls of 32) and a grade depended on what else was graded with it; alone, a text always
-        gets the same vector. Shared calls were about a quarter faster on 2 cores; parallel runs win most of it back.
-        Nothing is padded, so every token counts in the mean."""
+        """One text per model call (`_run_each`): texts sharing a call changed each other's vectors (cosine down to
+        0.958 on SAF's sentences in calls of 32). Shared calls were about a quarter faster on 2 cores; parallel runs
+        win most of it back. Nothing is padded, so every token counts in the mean."""
         if not texts:
             return np.zeros((0, 384), np.float32), []
         self._ready()
         encodings = self._tokenizer.encode_batch(list(texts))
-
-        def forward(i: int) -> np.ndarray:
-            ids = np.array([encodings[i].ids], np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-            return np.asarray(self._session.run(None, feed)[0][0])
-
-        # The longest first, so that parallel runs finish together.
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        runs = self._pool.map(forward, order) if self._pool and len(order) > 1 else map(forward, order)
-        hidden = dict(zip(order, runs, strict=True))
-        vectors = normalise(np.stack([hidden[i].mean(axis=0, dtype=np.float64) for i in range(len(texts))]))
+        ids = [np.array([e.ids], np.int64) for e in encodings]
+        hidden = self._run_each(
+            [{"input_ids": i, "attention_mask": np.ones_like(i), "token_type_ids": np.zeros_like(i)} for i in ids]
+        )
+        vectors = normalise(np.stack([h.mean(axis=0, dtype=np.float64) for h in hidden]))
         if not keep_tokens:
             return vectors, []
         # Without [CLS] and [SEP]: they summarise the sentence, they are not words of it.
-        return vectors, [Tokens(encodings[i].tokens[1:-1], normalise(hidden[i][1:-1])) for i in range(len(texts))]
+        return vectors, [Tokens(e.tokens[1:-1], normalise(h[1:-1])) for e, h in zip(encodings, hidden, strict=True)]
 
 
 def default_embedder() -> OnnxEmbedder:
