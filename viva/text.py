@@ -112,8 +112,11 @@ def stem(word: str) -> str:
         return str(_stemmer.stemWord(word))
 
 
-def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1}
+# Cached: the grader asks again for every key point about the same answer clauses (SAF's answers: 13 times per
+# point). The caches hold short texts (clauses, sentences, key points) and are bounded.
+@lru_cache(maxsize=16384)
+def content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1)
 
 
 _CLAUSE = re.compile(
@@ -138,8 +141,7 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
     rule flagged were not graded contradictory; with it, 62%, at the same recall.)
     """
     negation = antonym = False
-    sentence_clauses = [(c, content_stems(c)) for c in clauses(sentence)]
-    claim_clauses = [(c, content_stems(c)) for c in clauses(claim)]
+    sentence_clauses, claim_clauses = _clause_stems(sentence), _clause_stems(claim)
     for i, (part, wanted) in enumerate(claim_clauses):
         if len(wanted) < 2 or not sentence_clauses:
             continue
@@ -158,6 +160,12 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
     return negation, antonym
 
 
+@lru_cache(maxsize=16384)
+def _clause_stems(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((c, content_stems(c)) for c in clauses(text))
+
+
+@lru_cache(maxsize=16384)
 def negated(text: str) -> bool:
     tokens = words(text)
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
@@ -166,9 +174,14 @@ def negated(text: str) -> bool:
 _STEM_ANTONYMS: dict[str, set[str]] = {}
 
 
+@lru_cache(maxsize=16384)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text))
+
+
 def antonym_swap(claim: str, answer: str) -> bool:
     """True when the answer uses the opposite of a word the claim relies on, and not the word itself."""
-    claim_stems, answer_stems = {stem(w) for w in words(claim)}, {stem(w) for w in words(answer)}
+    claim_stems, answer_stems = _stems(claim), _stems(answer)
     for s in claim_stems:
         for opposite in _STEM_ANTONYMS.get(s, ()):
             if opposite in answer_stems and s not in answer_stems and opposite not in claim_stems:

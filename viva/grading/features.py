@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def is_fragment(text: str) -> bool:
 RESTATEMENT_SHARE = 0.5
 
 
-def is_restatement(text: str, question_stems: set[str]) -> bool:
+def is_restatement(text: str, question_stems: frozenset[str]) -> bool:
     """A sentence made only of the question's own words, repeating much of it. Partial overlap is left to the learned
     features."""
     stems = content_stems(text)
@@ -121,12 +122,12 @@ def point_evidence(
     point_vecs: Vectors,
     point_tokens: list[Tokens],
     question_vec: np.ndarray,
-    question_stems: set[str],
+    question_stems: frozenset[str],
     question_pieces: set[str],
     usable: list[Segment],
-    usable_vecs: Vectors,
+    windows: Windows,
     answer_tokens: Tokens,
-    answer_stems: set[str],
+    answer_stems: frozenset[str],
 ) -> Evidence:
     """Features for one point against the usable segments of an answer (best over the point's phrasings)."""
     if not usable:
@@ -135,17 +136,14 @@ def point_evidence(
         feats[3] = -feats[2]
         return Evidence(feats, None)
     aligned = np.max([alignment(t, answer_tokens, question_pieces) for t in point_tokens], axis=0)
-    windows, owners = _windows(usable_vecs)
-    whole = usable_vecs.sum(axis=0)
-    whole = whole / max(float(np.linalg.norm(whole)), 1e-12)
     best: tuple[float, int, int] = (-2.0, 0, 0)  # (similarity, phrasing, window)
     for k in range(len(point_texts)):
-        sims = windows @ point_vecs[k]
+        sims = windows.vectors @ point_vecs[k]
         j = int(np.argmax(sims))
         if sims[j] > best[0]:
             best = (float(sims[j]), k, j)
     seg_sim, k, j = best
-    first, last = owners[j]
+    first, last = windows.owners[j]
     pieces = usable[first : last + 1]
     segment = Segment(" ".join(p.text for p in pieces), pieces[0].start, pieces[-1].end)
     text = point_texts[k]
@@ -153,7 +151,7 @@ def point_evidence(
     feats = np.array(
         [
             seg_sim,
-            float(np.max(point_vecs @ whole)),
+            float(np.max(point_vecs @ windows.whole)),
             q_sim,
             seg_sim - q_sim,
             *np.max([_overlap(t, question_stems, answer_stems) for t in point_texts], axis=0),
@@ -165,18 +163,29 @@ def point_evidence(
     return Evidence(feats, segment)
 
 
-def _overlap(text: str, question_stems: set[str], answer_stems: set[str]) -> tuple[float, float]:
+def _overlap(text: str, question_stems: frozenset[str], answer_stems: frozenset[str]) -> tuple[float, float]:
     """Share of the point's words (beyond the question's, then all of them) that the answer uses."""
     stems = content_stems(text)
     novel = stems - question_stems or stems
     return len(novel & answer_stems) / max(len(novel), 1), len(stems & answer_stems) / max(len(stems), 1)
 
 
-def _windows(vecs: Vectors) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Each segment alone, then each adjacent pair: a point is often made across two sentences."""
+class Windows(NamedTuple):
+    """Where an answer's usable segments can make a point: each segment alone, then each adjacent pair (a point is
+    often made across two sentences), with the segments each window spans; and the answer as one vector."""
+
+    vectors: np.ndarray
+    owners: list[tuple[int, int]]
+    whole: np.ndarray
+
+
+def windows(vecs: Vectors) -> Windows:
+    """The windows of an answer whose usable segments have `vecs` (computed once per answer, used for every point)."""
+    whole = vecs.sum(axis=0)
+    whole = whole / max(float(np.linalg.norm(whole)), 1e-12)
     singles = [(i, i) for i in range(len(vecs))]
     if len(vecs) < 2:
-        return vecs, singles
+        return Windows(vecs, singles, whole)
     pairs = vecs[:-1] + vecs[1:]
     pairs = pairs / np.maximum(np.linalg.norm(pairs, axis=1, keepdims=True), 1e-12)
-    return np.vstack([vecs, pairs]), [*singles, *((i, i + 1) for i in range(len(vecs) - 1))]
+    return Windows(np.vstack([vecs, pairs]), [*singles, *((i, i + 1) for i in range(len(vecs) - 1))], whole)

@@ -20,20 +20,23 @@ from viva.grading.examples import MIN_EXAMPLES, ExampleVectors, neighbours
 from viva.grading.features import (
     JUDGE_FEATURES,
     Evidence,
+    Windows,
     asks_for_items,
     is_fragment,
     is_restatement,
     is_term_list,
     join_tokens,
     point_evidence,
+    windows,
 )
 from viva.grading.result import ExampleEvidence, ExampleMatch, Flag, Grade, MisconceptionHit, PointGrade, Span
 from viva.grading.rubric import Example, Rubric
 from viva.grading.screen import screen
 from viva.text import Segment, content_stems, other_language, reverses, segments, words
 
-# Raised when the same answer can get a different grade: 2 = the int8-product embedding model.
-GRADER_VERSION = "2"
+# Raised when the same answer can get a different grade: 2 = the int8-product embedding model; 3 = the same network
+# rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine).
+GRADER_VERSION = "3"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
@@ -53,7 +56,7 @@ class _Prepared:
     answer: str
     screened_text: str
     injection: list[Span]
-    question_stems: set[str]
+    question_stems: frozenset[str]
     usable: list[Segment]
     flags: list[Flag]
     lists: list[Segment]  # bullet items and runs of key terms: no credit on their own
@@ -78,8 +81,9 @@ class _Prepared:
 class _Embedded:
     p: _Prepared
     vectors: Vectors  # one row per usable segment
+    windows: Windows  # where the segments can make a point, the same for every point
     tokens: Tokens  # the usable segments' tokens, joined
-    stems: set[str]
+    stems: frozenset[str]
     rv: _RubricVectors
     evidence: list[Evidence]  # per rubric point, with the judge's features appended when there is a judge
     whole: np.ndarray | None = None  # the compared text as one vector, when the rubric has graded examples
@@ -144,7 +148,8 @@ class Grader:
             n = len(p.usable)
             rv = self._rubric_vectors(p.rubric)
             whole = next(wholes) if _compares(p) else None
-            e = _Embedded(p, vectors[k : k + n], join_tokens(tokens[k : k + n]), _stems(p.usable), rv, [], whole)
+            vecs = vectors[k : k + n]
+            e = _Embedded(p, vecs, windows(vecs), join_tokens(tokens[k : k + n]), _stems(p.usable), rv, [], whole)
             e.evidence.extend(self._evidence(e, rv, i) for i in range(len(p.rubric.points)))
             out.append(e)
             k += n
@@ -252,7 +257,7 @@ class Grader:
             e.p.question_stems,
             rv.question_pieces,
             e.p.usable,
-            e.vectors,
+            e.windows,
             e.tokens,
             e.stems,
         )
@@ -396,7 +401,7 @@ def _prepare(rubric: Rubric, answer: str) -> _Prepared:
 
 
 def _usable_segments(
-    text: str, question_stems: set[str], items_asked: bool
+    text: str, question_stems: frozenset[str], items_asked: bool
 ) -> tuple[list[Segment], list[Segment], bool]:
     """(sentences that can earn credit: not a restated question, not a bare list of key terms unless the question
     asks for a list; the lists; whether the answer is keyword stuffing)."""
@@ -454,8 +459,8 @@ def _compares(p: _Prepared) -> bool:
     return len(p.rubric.examples) >= MIN_EXAMPLES and bool(p.usable)
 
 
-def _stems(usable: list[Segment]) -> set[str]:
-    return set().union(*(content_stems(s.text) for s in usable)) if usable else set()
+def _stems(usable: list[Segment]) -> frozenset[str]:
+    return frozenset().union(*(content_stems(s.text) for s in usable))
 
 
 def _span(answer: str, segment: Segment | None) -> Span | None:
