@@ -4,6 +4,7 @@ a single number."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,3 +60,27 @@ def test_the_shipped_model_agrees_with_the_one_it_was_made_from():
     ]
     cosines = (shipped.embed(texts) * source.embed(texts)).sum(axis=1)
     assert cosines.min() > 0.95 and cosines.mean() > 0.98, cosines
+
+
+class _CountingSession:
+    """An onnxruntime session that counts its model calls."""
+
+    def __init__(self, session: Any) -> None:
+        self.session, self.calls = session, 0
+
+    def run(self, *args: Any) -> Any:
+        self.calls += 1
+        return self.session.run(*args)
+
+
+def test_a_text_given_twice_in_a_call_is_embedded_once_and_gets_its_own_vector_both_times():
+    embedder = default_embedder()
+    embedder.embed(["warm"])  # loads the model
+    counting = embedder._session = _CountingSession(embedder._session)
+    texts = ["A cache keeps recent results in memory.", "Short.", "A cache keeps recent results in memory."]
+    vectors, tokens = embedder.embed_tokens(texts)
+    assert counting.calls == 2
+    alone, alone_tokens = default_embedder().embed_tokens(texts[:1])
+    assert np.array_equal(vectors[0], alone[0]) and np.array_equal(vectors[2], alone[0])
+    assert tokens[0].pieces == tokens[2].pieces == alone_tokens[0].pieces
+    assert np.array_equal(tokens[2].vectors, alone_tokens[0].vectors)
