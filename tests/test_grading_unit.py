@@ -320,6 +320,21 @@ def test_segments_of_blank_text_are_empty():
             "Perplexity measures whether the model follows instructions",
             (True, False),
         ),
+        # Known misses: a negation at the head of a list covers every item of it, but the rule reads the clause
+        # after the comma alone. Carrying the negation over the list (tried) fixed these and flagged three of
+        # viva's own model answers as contradictions, where the list's scope is wider or narrower than the words show.
+        pytest.param(
+            "The gap is real only with no sample ratio mismatch, logging bug or other concurrent change",
+            "Check that there is no logging bug or other concurrent change first",
+            (False, False),
+            marks=pytest.mark.xfail(strict=True, reason="negation at the head of a list"),
+        ),
+        pytest.param(
+            "The gap is real only with no sample ratio mismatch, logging bug or other concurrent change",
+            "There was a logging bug or other concurrent change",
+            (True, False),
+            marks=pytest.mark.xfail(strict=True, reason="negation at the head of a list"),
+        ),
     ],
     ids=[
         "is-not",
@@ -333,6 +348,8 @@ def test_segments_of_blank_text_are_empty():
         "both-sides",
         "both-sides-2",
         "subject-only",
+        "negated-list",
+        "negated-list-reversed",
     ],
 )
 def test_reverses(claim, sentence, expected):
