@@ -37,8 +37,8 @@ def open_onnx(model_path: Path, tokenizer_path: Path, threads: int, max_tokens: 
     # threads took the cores from it (SAF single-answer p50 about 52 -> 35 ms; SemEval's about 1 ms slower).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # onnxruntime would fuse each residual Add and the LayerNormalization after it into one SkipLayerNormalization;
-    # on one sentence per call its CPU kernel was the slowest thing in the model (onnxruntime 1.32, 2 cores, SAF's
-    # sentences: 410 a second with the fusion, 519 without; the judge model 339 -> 408).
+    # on one sentence per call its CPU kernel was the slowest thing in the model (onnxruntime 1.32, one thread, SAF's
+    # sentences: 399 a second with the fusion, 519 without; the judge model 339 -> 408).
     options.add_session_config_entry("optimization.disable_specified_optimizers", "SkipLayerNormFusion")
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
