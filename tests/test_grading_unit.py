@@ -9,7 +9,7 @@ from viva.grading import GRADER_VERSION, Grader, Point, Rubric, grade
 from viva.grading.communication import communication
 from viva.grading.features import asks_for_items, is_term_list
 from viva.grading.screen import screen
-from viva.text import reverses, segments
+from viva.text import CACHED_CHARS, _cached_when_short, reverses, segments
 
 BACKEND = Rubric(
     question="How do a cache and a job queue help a slow web backend?",
@@ -482,3 +482,12 @@ def test_an_answer_in_another_language_gets_a_note_not_a_flag():
     assert "keyword_stuffing" not in grade.flags
     english = grader.grade(BACKEND, f"{CACHE_ANSWER} {QUEUE_ANSWER} Hop 1: (A, B, forward) (A, D, drop) e.g. a.")
     assert not any("English" in n for n in english.notes)
+
+
+def test_text_helpers_remember_short_texts_only():
+    # Answers are untrusted and up to 20,000 characters: only clause-sized texts may stay in the cache.
+    seen: list[str] = []
+    count = _cached_when_short(lambda text: seen.append(text) or len(text))
+    short, long = "a short clause", "x" * (CACHED_CHARS + 1)
+    assert [count(short), count(short), count(long), count(long)] == [14, 14, len(long), len(long)]
+    assert seen == [short, long, long]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 import snowballstemmer
 
@@ -112,9 +114,24 @@ def stem(word: str) -> str:
         return str(_stemmer.stemWord(word))
 
 
-# Cached: the grader asks again for every key point about the same answer clauses (SAF's answers: 13 times per
-# point). The caches hold short texts (clauses, sentences, key points) and are bounded.
-@lru_cache(maxsize=16384)
+R = TypeVar("R")
+CACHED_CHARS = 400
+
+
+def _cached_when_short(compute: Callable[[str], R]) -> Callable[[str], R]:
+    """`compute`, remembered for texts up to CACHED_CHARS long. The grader asks again for every key point about the
+    same answer clauses (SAF's answers: 13 times a point); longer texts are computed each time, so that answers
+    (untrusted, up to 20,000 characters) cannot fill the cache with megabytes."""
+    cached = lru_cache(maxsize=8192)(compute)
+
+    @wraps(compute)
+    def call(text: str) -> R:
+        return cached(text) if len(text) <= CACHED_CHARS else compute(text)
+
+    return call
+
+
+@_cached_when_short
 def content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1)
 
@@ -160,12 +177,12 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
     return negation, antonym
 
 
-@lru_cache(maxsize=16384)
+@_cached_when_short
 def _clause_stems(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((c, content_stems(c)) for c in clauses(text))
 
 
-@lru_cache(maxsize=16384)
+@_cached_when_short
 def negated(text: str) -> bool:
     tokens = words(text)
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
@@ -174,7 +191,7 @@ def negated(text: str) -> bool:
 _STEM_ANTONYMS: dict[str, set[str]] = {}
 
 
-@lru_cache(maxsize=16384)
+@_cached_when_short
 def _stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text))
 

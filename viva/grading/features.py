@@ -125,7 +125,7 @@ def point_evidence(
     question_stems: frozenset[str],
     question_pieces: set[str],
     usable: list[Segment],
-    windows: Windows,
+    answer_windows: Windows,
     answer_tokens: Tokens,
     answer_stems: frozenset[str],
 ) -> Evidence:
@@ -138,12 +138,12 @@ def point_evidence(
     aligned = np.max([alignment(t, answer_tokens, question_pieces) for t in point_tokens], axis=0)
     best: tuple[float, int, int] = (-2.0, 0, 0)  # (similarity, phrasing, window)
     for k in range(len(point_texts)):
-        sims = windows.vectors @ point_vecs[k]
+        sims = answer_windows.vectors @ point_vecs[k]
         j = int(np.argmax(sims))
         if sims[j] > best[0]:
             best = (float(sims[j]), k, j)
     seg_sim, k, j = best
-    first, last = windows.owners[j]
+    first, last = answer_windows.owners[j]
     pieces = usable[first : last + 1]
     segment = Segment(" ".join(p.text for p in pieces), pieces[0].start, pieces[-1].end)
     text = point_texts[k]
@@ -151,7 +151,7 @@ def point_evidence(
     feats = np.array(
         [
             seg_sim,
-            float(np.max(point_vecs @ windows.whole)),
+            float(np.max(point_vecs @ answer_windows.whole)),
             q_sim,
             seg_sim - q_sim,
             *np.max([_overlap(t, question_stems, answer_stems) for t in point_texts], axis=0),
