@@ -59,18 +59,8 @@ class OnnxPairScorer(OnnxModel):  # implements PairScorer
             return np.zeros((0, len(LABELS)), np.float32)
         self._ready()
         encodings = self._tokenizer.encode_batch([(a, b) for a, b in pairs])
-        feeds = []
-        for e in encodings:
-            ids = np.array([e.ids], np.int64)
-            feeds.append(
-                {
-                    "input_ids": ids,
-                    "attention_mask": np.ones_like(ids),
-                    "token_type_ids": np.array([e.type_ids], np.int64),
-                }
-            )
         out = np.zeros((len(pairs), len(LABELS)), np.float32)
-        for i, row in enumerate(self._run_each(feeds)):
+        for i, row in enumerate(self._run_each(encodings)):
             exp = np.exp(row - row.max())
             out[i] = exp / exp.sum()
         return out

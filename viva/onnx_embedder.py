@@ -82,21 +82,24 @@ class OnnxModel:
                     # An onnxruntime session may run from several threads at once (its documented contract).
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="viva-onnx")
 
-    def _run_each(self, feeds: Sequence[dict[str, np.ndarray]]) -> list[np.ndarray]:
-        """One model call per feed (a single input row), on the pool when there is one; the first output's row for
-        each feed, in feed order. The model's int8 matrix products scale each call's activations by their largest
-        value (dynamic quantization), so inputs sharing a call would change each other's outputs, and a grade would
-        depend on what else was graded with it; alone, an input always gets the same output."""
+    def _run_each(self, encodings: Sequence[Any]) -> list[np.ndarray]:
+        """One model call per tokenizer encoding (a text, or a pair of texts), on the pool when there is one; the
+        first output's row for each, in order. The model's int8 matrix products scale each call's activations by their
+        largest value (dynamic quantization), so inputs sharing a call would change each other's outputs, and a grade
+        would depend on what else was graded with it; alone, an input always gets the same output."""
         self._ready()
 
         def run(i: int) -> np.ndarray:
-            return np.asarray(self._session.run(None, feeds[i])[0][0])
+            ids = np.array([encodings[i].ids], np.int64)
+            types = np.array([encodings[i].type_ids], np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": types}
+            return np.asarray(self._session.run(None, feed)[0][0])
 
         # The longest first, so that parallel runs finish together.
-        order = sorted(range(len(feeds)), key=lambda i: -feeds[i]["input_ids"].size)
+        order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
         runs = self._pool.map(run, order) if self._pool and len(order) > 1 else map(run, order)
         outputs = dict(zip(order, runs, strict=True))
-        return [outputs[i] for i in range(len(feeds))]
+        return [outputs[i] for i in range(len(encodings))]
 
 
 class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
@@ -113,18 +116,16 @@ class OnnxEmbedder(OnnxModel):  # implements viva.embed.TokenEmbedder
 
     def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[Vectors, list[Tokens]]:
         """One text per model call (`_run_each`): texts sharing a call changed each other's vectors (cosine down to
-        0.958 on SAF's sentences in calls of 32). Shared calls were about a quarter faster on 2 cores; parallel runs
-        win most of it back. Nothing is padded, so every token counts in the mean."""
+        0.958 on SAF's sentences in calls of 32), and with the rebuilt graph they would not be faster (SAF's
+        sentences in length-sorted calls of 8: 531 a second on one thread, 538 one at a time). Nothing is padded, so
+        every token counts in the mean."""
         if not texts:
             return np.zeros((0, 384), np.float32), []
         self._ready()
         # A text that comes twice is embedded once (6% of SAF's answer sentences repeat one another).
         unique = list(dict.fromkeys(texts))
         encodings = self._tokenizer.encode_batch(unique)
-        ids = [np.array([e.ids], np.int64) for e in encodings]
-        hidden = self._run_each(
-            [{"input_ids": i, "attention_mask": np.ones_like(i), "token_type_ids": np.zeros_like(i)} for i in ids]
-        )
+        hidden = self._run_each(encodings)
         where = {t: i for i, t in enumerate(unique)}
         rows = [where[t] for t in texts]
         vectors = normalise(np.stack([h.mean(axis=0, dtype=np.float64) for h in hidden]))[rows]
