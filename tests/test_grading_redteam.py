@@ -27,9 +27,10 @@ GAMING_MAX = 20.0
 _OFF_TOPIC_RULE = "off_topic needs similarity < 0.3 and < 3 shared stems; another LLM topic is closer (still scores 0)"
 # (test, question, kind, index) -> why the current grader gets it wrong.
 KNOWN_FAILURES: dict[tuple[str, str, str, int], str] = {
-    ("strong_no_flags", "input-vs-output", "strong", 1): "'the bad content is never produced' reads as a negation",
     ("gaming_low", "cot-basics", "contradiction", 0): "a swap of which tasks it helps is credited as the point",
     ("gaming_low", "length-effects", "restate", 0): "the question's own 'same effect on latency' earns a point",
+    # Under grader version 4's refit: 'prefill-ttft' sits at likelihood 0.524 against the threshold's 0.52.
+    ("gaming_low", "length-effects", "contradiction", 0): "a swap of prompt and output tokens credited with one point",
     ("contradiction", "cot-basics", "contradiction", 0): "swapped task types; 'does not give extra computation' is "
     "not close enough to the point to count as its reversal",
     ("contradiction", "what-it-tells-you", "contradiction", 0): "'perplexity is not affected' shares too few words "
@@ -212,6 +213,11 @@ EXAMPLE_KNOWN_FAILURES: dict[tuple[str, str, int], str] = {
     ("bpe-basics", "restate", 0): _NEAR_GOOD,
     ("cot-basics", "contradiction", 0): "the rubric misses this reversal (see KNOWN_FAILURES); the neighbours lift it",
     ("pipeline-basics", "contradiction", 0): "the rubric misses this swap (see KNOWN_FAILURES); the neighbours lift it",
+    (
+        "length-effects",
+        "contradiction",
+        0,
+    ): "one point credited by the rubric (see KNOWN_FAILURES); the neighbours lift it",
 }
 
 

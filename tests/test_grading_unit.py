@@ -320,6 +320,64 @@ def test_segments_of_blank_text_are_empty():
             "Perplexity measures whether the model follows instructions",
             (True, False),
         ),
+        # Paraphrases that carry a negation word without saying the point is not so (each flagged one of viva's own
+        # model answers as a contradiction under grader version 3).
+        (
+            "Autoscaling uses queue depth and cache utilisation rather than CPU load",
+            "I autoscale on queue depth and cache utilisation, not CPU load",
+            (False, False),
+        ),
+        (
+            "Models use long contexts unevenly and lose facts in the middle",
+            "Models don't use long contexts evenly and lose facts in the middle",
+            (False, False),
+        ),
+        (
+            "Any two tokens interact in one step",
+            "Two tokens interact in one step no matter how far apart",
+            (False, False),
+        ),
+        (
+            "Stated values are bunched at the high end whether or not the answer is right",
+            "Stated values bunch at the high end whether the answer is right or not",
+            (False, False),
+        ),
+        (
+            "Avoid judging a model with a judge of its family",
+            "Don't judge a model with a judge of its family",
+            (False, False),
+        ),
+        (
+            "With long contexts the KV cache limits batch size",
+            "With long contexts there is almost no room left for the KV cache",
+            (False, False),
+        ),
+        (
+            "Byte-level BPE never needs an unknown token",
+            "With byte-level BPE there is never an unknown token",
+            (False, False),
+        ),
+        (
+            "Check whether win rate tracks length and tell the rubric not to reward length",
+            "Check whether wins track length and say in the rubric that length isn't merit",
+            (False, False),
+        ),
+        # ...while the reversals these rules must keep still count.
+        (
+            "Irrelevant chunks distract the model",
+            "Irrelevant chunks aren't harmful distractions for the model",
+            (True, False),
+        ),
+        # Known miss, kept: "not" before a negative affix reads as a double negation, as "no untrusted content in
+        # the same context" restates "isolate untrusted data" (a model answer flagged otherwise).
+        pytest.param(
+            "Irrelevant chunks are harmless to the model",
+            "Irrelevant chunks aren't harmless to the model",
+            (True, False),
+            marks=pytest.mark.xfail(strict=True, reason="'not' before a negative affix cancels"),
+        ),
+        ("Autoscale on queue depth", "Autoscale on CPU load rather than queue depth", (True, False)),
+        ("The cache is shared across users", "The cache is never shared across users", (True, False)),
         # Known misses: a negation at the head of a list covers every item of it, but the rule reads the clause
         # after the comma alone. Carrying the negation over the list (tried) fixed these and flagged three of
         # viva's own model answers as contradictions, where the list's scope is wider or narrower than the words show.
@@ -348,6 +406,18 @@ def test_segments_of_blank_text_are_empty():
         "both-sides",
         "both-sides-2",
         "subject-only",
+        "rather-than",
+        "negative-affix",
+        "no-matter",
+        "or-not",
+        "avoid",
+        "no-room",
+        "never-unknown",
+        "both-negated",
+        "not-harmful",
+        "not-harmless",
+        "rather-than-in-answer",
+        "never",
         "negated-list",
         "negated-list-reversed",
     ],

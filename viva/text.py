@@ -137,13 +137,28 @@ def content_stems(text: str) -> frozenset[str]:
 
 
 _CLAUSE = re.compile(
-    r"[.!?,;:()—–]|\b(?:and|but|so|because|since|which|rather than|instead of|whereas|while|although|though|unlike)\b",
+    r"([.!?,;:()—–]"
+    r"|\b(?:and|but|so|because|since|which|rather than|instead of|whereas|while|although|though|unlike)\b)",
     re.I,
 )
+# A clause these introduce names what is not the case: "queue depth rather than CPU load".
+_REJECTING = frozenset({"rather than", "instead of", "unlike"})
 
 
 def clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+    return [c for c, _ in _marked_clauses(text)]
+
+
+def _marked_clauses(text: str) -> list[tuple[str, bool]]:
+    """The clauses of `text`, each with whether "rather than", "instead of" or "unlike" introduces it."""
+    parts = _CLAUSE.split(text)
+    out, rejecting = [], False
+    for k, part in enumerate(parts):
+        if k % 2:  # a break
+            rejecting = " ".join(part.lower().split()) in _REJECTING
+        elif part.strip():
+            out.append((part.strip(), rejecting))
+    return out
 
 
 def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool, bool]:
@@ -159,17 +174,28 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
     """
     negation = antonym = False
     sentence_clauses, claim_clauses = _clause_stems(sentence), _clause_stems(claim)
-    for i, (part, wanted) in enumerate(claim_clauses):
-        if len(wanted) < 2 or not sentence_clauses:
+    for i, (part, wanted, rejected) in enumerate(claim_clauses):
+        # The alternative a claim rejects ("rather than CPU load") is not the claim: an answer that mentions it
+        # ("not CPU") does not reverse the point.
+        if rejected or len(wanted) < 2 or not sentence_clauses:
             continue
-        clause, stems = max(sentence_clauses, key=lambda c: len(c[1] & wanted))
+        clause, stems, rejecting = max(sentence_clauses, key=lambda c: len(c[1] & wanted))
         shared = stems & wanted
         if len(shared) < min_overlap * len(wanted):
             continue
-        flipped, swapped = negated(part) != negated(clause), antonym_swap(part, clause)
+        clause_negated = negated(clause, shared) != rejecting  # "rather than X" in an answer says "not X"
+        # Both read as reversing: one side denies something about the shared words, and the other has no negation
+        # at all ("isn't merit" beside "not to reward length" is two ways of saying it, not a reversal).
+        flipped = negated(part, shared) != clause_negated and negated(part) != (negated(clause) != rejecting)
+        swapped = antonym_swap(part, clause)
+        if flipped and (_affixed_paraphrase(part, clause) or _affixed_paraphrase(clause, part)):
+            flipped = False
         if (flipped or swapped) and any(
-            j != i and shared <= other_stems and negated(other) == negated(clause) and not antonym_swap(other, clause)
-            for j, (other, other_stems) in enumerate(claim_clauses)
+            j != i
+            and shared <= other_stems
+            and negated(other, shared) == clause_negated
+            and not antonym_swap(other, clause)
+            for j, (other, other_stems, _) in enumerate(claim_clauses)
         ):
             continue  # another part of the claim says what the clause says about the words they share
         negation |= flipped
@@ -177,15 +203,62 @@ def reverses(claim: str, sentence: str, min_overlap: float = 0.5) -> tuple[bool,
     return negation, antonym
 
 
-@_cached_when_short
-def _clause_stems(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    return tuple((c, content_stems(c)) for c in clauses(text))
+def _affixed_paraphrase(plain: str, negative: str) -> bool:
+    """Whether `plain` says with a negative affix what `negative` says with "not": "uses long contexts unevenly" and
+    "doesn't use long contexts evenly", "unlabeled text" and "text without labels"."""
+    bases = {stem(_affix_base(w)) for w in words(plain) if _negative_affix(w)}
+    return bool(bases & _stems(negative))
 
 
 @_cached_when_short
-def negated(text: str) -> bool:
-    tokens = words(text)
-    return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+def _clause_stems(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
+    return tuple((c, content_stems(c), rejecting) for c, rejecting in _marked_clauses(text))
+
+
+def negated(text: str, about: frozenset[str] | None = None) -> bool:
+    """Whether `text` says something is not so: a negation cue ("not", "never", "without", "avoid"), except in
+    idioms that negate nothing ("no matter how far") and double negations ("aren't harmless"). With `about` (content
+    stems), only a cue followed within two content words by one of them counts: "two models with different
+    tokenizers aren't comparable" says nothing is not so about tokenizers."""
+    tokens = _negation_tokens(text)
+    for k, t in enumerate(tokens):
+        if not (t in NEGATIONS or t in _NEGATING_VERBS or t.endswith("n't")):
+            continue
+        # A double negation: "aren't harmless" says they do harm, "no untrusted content beside the tools" says
+        # what "isolate untrusted content" says. ("never an unknown token" is none.)
+        if k + 1 < len(tokens) and _negative_affix(tokens[k + 1]):
+            continue
+        if about is None:
+            return True
+        following = [w for w in tokens[k + 1 :] if w not in STOPWORDS and w not in NEGATIONS][:2]
+        if any(stem(w) in about for w in following):
+            return True
+    return False
+
+
+@_cached_when_short
+def _negation_tokens(text: str) -> tuple[str, ...]:
+    return tuple(words(_NOT_NEGATING.sub(" ", text.lower())))
+
+
+# Idioms whose negation word negates nothing: "no matter how far apart", "not only X but also Y".
+_NOT_NEGATING = re.compile(r"\b(?:no matter|not only|not just|nothing but|no doubt|not least|or not)\b")
+# Verbs that say something does not happen: "avoid judging a model with itself" is "don't use it to judge itself".
+_NEGATING_VERBS = frozenset("avoid avoids avoided avoiding stop stops stopped lack lacks lacking".split())
+_NOT_AFFIXED = ("under", "uni", "until", "unto", "unless", "regardless", "nevertheless", "nonetheless", "none")
+
+
+def _negative_affix(word: str) -> bool:
+    """A word that negates its base: "harmless", "unevenly", "non-deterministic"."""
+    if len(word) < 6 or word.startswith(_NOT_AFFIXED):
+        return False
+    return word.endswith("less") or word.startswith(("un", "non"))
+
+
+def _affix_base(word: str) -> str:
+    if word.endswith("less"):
+        return word[:-4]
+    return word[3:].lstrip("-") if word.startswith("non") else word[2:]
 
 
 _STEM_ANTONYMS: dict[str, set[str]] = {}

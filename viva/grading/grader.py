@@ -35,8 +35,9 @@ from viva.grading.screen import screen
 from viva.text import Segment, content_stems, other_language, reverses, segments, words
 
 # Raised when the same answer can get a different grade: 2 = the int8-product embedding model; 3 = the same network
-# rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine).
-GRADER_VERSION = "3"
+# rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine); 4 = a
+# negation reverses a point only where it bears on the words the two share (viva.text.negated), calibrations refit.
+GRADER_VERSION = "4"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
