@@ -29,7 +29,7 @@ _OFF_TOPIC_RULE = "off_topic needs similarity < 0.3 and < 3 shared stems; anothe
 KNOWN_FAILURES: dict[tuple[str, str, str, int], str] = {
     ("gaming_low", "cot-basics", "contradiction", 0): "a swap of which tasks it helps is credited as the point",
     ("gaming_low", "length-effects", "restate", 0): "the question's own 'same effect on latency' earns a point",
-    # Under grader version 4's refit: 'prefill-ttft' sits at likelihood 0.523 against the threshold's 0.52.
+    # Under grader version 4's refit: 'prefill-ttft' sits at likelihood 0.571 against the threshold's 0.54.
     ("gaming_low", "length-effects", "contradiction", 0): "a swap of prompt and output tokens credited with one point",
     ("contradiction", "cot-basics", "contradiction", 0): "swapped task types; 'does not give extra computation' is "
     "not close enough to the point to count as its reversal",

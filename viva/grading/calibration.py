@@ -71,8 +71,8 @@ class Calibration:
 
     @classmethod
     def default(cls, judged: bool = False) -> Calibration:
-        # seg_sim, whole_sim, q_sim, gain, lex_novel, lex_all, negation, antonym, align_novel, align_all
-        coef: tuple[float, ...] = (4.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 2.0, 0.0)
+        # seg_sim, whole_sim, q_sim, gain, lex_novel, lex_all, negation, antonym, align_novel, align_all, phrasings
+        coef: tuple[float, ...] = (4.0, 2.0, 0.0, 2.0, 3.0, 1.0, -3.0, -2.0, 2.0, 0.0, -1.0)
         intercept = -6.5
         if judged:  # judge_point, judge_contra, judge_whole: lean on the judge's own probabilities
             coef, intercept = (*(c / 4 for c in coef), 6.0, -2.0, 1.0), -5.0

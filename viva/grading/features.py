@@ -31,6 +31,9 @@ FEATURES = (
     "antonym",  # the best sentence swaps a word of the point for its opposite
     "align_novel",  # token alignment recall (BERTScore-style) of the point's words not in the question
     "align_all",  # the same over all the point's content words
+    # ln of the number of phrasings the point accepts (0 for one): the features above are each the best over them, and
+    # the best of several comes out higher by chance (Beetle's references give up to 8 per question).
+    "phrasings",
 )
 
 # Appended when the grader has a judge model (viva/cross_encoder.py); the embedding features above stay the same.
@@ -134,6 +137,7 @@ def point_evidence(
         feats = np.zeros(len(FEATURES), dtype=np.float32)
         feats[2] = float(np.max(point_vecs @ question_vec))
         feats[3] = -feats[2]
+        feats[-1] = np.log(len(point_texts))
         return Evidence(feats, None)
     aligned = np.max([alignment(t, answer_tokens, question_pieces) for t in point_tokens], axis=0)
     best: tuple[float, int, int] = (-2.0, 0, 0)  # (similarity, phrasing, window)
@@ -157,6 +161,7 @@ def point_evidence(
             *np.max([_overlap(t, question_stems, answer_stems) for t in point_texts], axis=0),
             *(float(r) for r in reverses(text, segment.text)),
             *aligned,
+            np.log(len(point_texts)),
         ],
         dtype=np.float32,
     )

@@ -36,7 +36,8 @@ from viva.text import Segment, content_stems, other_language, reverses, segments
 
 # Raised when the same answer can get a different grade: 2 = the int8-product embedding model; 3 = the same network
 # rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine); 4 = a
-# negation reverses a point only where it bears on the words the two share (viva.text.negated), calibrations refit.
+# negation reverses a point only where it bears on the words the two share (viva.text.negated), the number of a
+# point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit.
 GRADER_VERSION = "4"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
@@ -341,7 +342,20 @@ class Grader:
         return round(min(100.0, combined), 1), ExampleEvidence(rubric_score=score, nearest=nearest)
 
     def _grade_points(self, e: _Embedded) -> list[PointGrade]:
-        return [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
+        points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
+        reversing = [(g.span.start, g.span.end) for g in points if g.contradicted and g.span is not None]
+        if not reversing:
+            return points
+        # A sentence that reverses one key point earns no credit for another: "harmful output cannot come from
+        # innocent input, because the input check catches everything" is not evidence that the input check is cheap.
+        return [
+            g.model_copy(
+                update={"covered": False, "evidence": None, "span": None, "confidence": round(1 - g.likelihood, 3)}
+            )
+            if g.covered and g.span is not None and any(a <= g.span.start and g.span.end <= b for a, b in reversing)
+            else g
+            for g in points
+        ]
 
     def _grade_point(self, point_id: str, ev: Evidence, answer: str) -> PointGrade:
         made, p_covered = self.calibration.decide(ev.features) if ev.segment else (False, 0.0)
