@@ -145,10 +145,6 @@ _CLAUSE = re.compile(
 _REJECTING = frozenset({"rather than", "instead of", "unlike"})
 
 
-def clauses(text: str) -> list[str]:
-    return [c for c, _ in _marked_clauses(text)]
-
-
 def _marked_clauses(text: str) -> list[tuple[str, bool]]:
     """The clauses of `text`, each with whether "rather than", "instead of" or "unlike" introduces it."""
     parts = _CLAUSE.split(text)

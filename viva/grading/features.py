@@ -133,11 +133,12 @@ def point_evidence(
     answer_stems: frozenset[str],
 ) -> Evidence:
     """Features for one point against the usable segments of an answer (best over the point's phrasings)."""
+    phrasings = np.log(len(point_texts))
     if not usable:
         feats = np.zeros(len(FEATURES), dtype=np.float32)
         feats[2] = float(np.max(point_vecs @ question_vec))
         feats[3] = -feats[2]
-        feats[-1] = np.log(len(point_texts))
+        feats[-1] = phrasings
         return Evidence(feats, None)
     aligned = np.max([alignment(t, answer_tokens, question_pieces) for t in point_tokens], axis=0)
     best: tuple[float, int, int] = (-2.0, 0, 0)  # (similarity, phrasing, window)
@@ -161,7 +162,7 @@ def point_evidence(
             *np.max([_overlap(t, question_stems, answer_stems) for t in point_texts], axis=0),
             *(float(r) for r in reverses(text, segment.text)),
             *aligned,
-            np.log(len(point_texts)),
+            phrasings,
         ],
         dtype=np.float32,
     )

@@ -343,7 +343,7 @@ class Grader:
 
     def _grade_points(self, e: _Embedded) -> list[PointGrade]:
         points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
-        reversing = [(g.span.start, g.span.end) for g in points if g.contradicted and g.span is not None]
+        reversing = _reversing_spans(points)
         if not reversing:
             return points
         # A sentence that reverses one key point earns no credit for another: "harmful output cannot come from
@@ -491,9 +491,14 @@ def _held_to_rubric(p: _Prepared, points: list[PointGrade]) -> float:
     return 1.0 if share >= REVERSED_ANSWER else share
 
 
+def _reversing_spans(points: list[PointGrade]) -> list[tuple[int, int]]:
+    """Where in the answer the sentences that reverse a key point are, in order."""
+    return sorted((g.span.start, g.span.end) for g in points if g.contradicted and g.span is not None)
+
+
 def _reversed_share(p: _Prepared, points: list[PointGrade]) -> float:
     """The share of the answer's usable words in sentences that reverse a key point."""
-    ranges = sorted((g.span.start, g.span.end) for g in points if g.contradicted and g.span is not None)
+    ranges = _reversing_spans(points)
     if not ranges:
         return 0.0
     merged = [ranges[0]]
