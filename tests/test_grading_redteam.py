@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from viva.bank import load_bank
-from viva.grading import GRADER_VERSION, Grade, Grader, Rubric, Span
+from viva.grading import GRADER_VERSION, Grade, Grader, Point, Rubric, Span
 from viva.grading.rubric import Example
 from viva.onnx_embedder import default_embedder
 from viva.text import words
@@ -38,9 +38,13 @@ KNOWN_FAILURES: dict[tuple[str, str, str, int], str] = {
     ("contradiction", "pipeline-basics", "contradiction", 0): "RAG and fine-tuning swapped: same words, opposite claim",
     ("off_topic_flagged", "bpe-basics", "off_topic", 1): _OFF_TOPIC_RULE,
     ("off_topic_flagged", "cot-basics", "off_topic", 1): _OFF_TOPIC_RULE,
-    # Flagged under grader version 2, not under 3: its similarity sits at the rule's 0.3 threshold.
+    # Flagged under grader version 2, not under 3 or 4, and again under 5 on a machine whose int8 kernels give slightly
+    # other vectors: its similarity sits at the rule's 0.3 threshold (0.303 under version 3).
     ("off_topic_flagged", "input-vs-output", "off_topic", 1): _OFF_TOPIC_RULE,
 }
+# Known misses that sit at a threshold, so that the machine decides which side they fall: not strict. (The same
+# answers' scores are still held to the strict tests: this one scores 0 either way.)
+AT_THRESHOLD = {("off_topic_flagged", "input-vs-output", "off_topic", 1)}
 
 
 def _short(question_id: str) -> str:
@@ -66,8 +70,9 @@ def _params(test: str, kinds: tuple[str, ...]) -> list[Any]:
     for question_id, kind, i, item in _items():
         if kind not in kinds:
             continue
-        reason = KNOWN_FAILURES.get((test, _short(question_id), kind, i))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        key = (test, _short(question_id), kind, i)
+        reason = KNOWN_FAILURES.get(key)
+        marks = [pytest.mark.xfail(strict=key not in AT_THRESHOLD, reason=reason)] if reason else []
         params.append(pytest.param(question_id, item, id=f"{_short(question_id)}/{kind}/{i}", marks=marks))
     return params
 
@@ -150,6 +155,45 @@ def test_contradiction_is_flagged_and_earns_nothing_for_the_denied_points(grades
     assert "contradiction" in grade.flags
     assert any(p.contradicted for p in denied)
     assert [p.id for p in denied if p.covered] == []
+
+
+# A yes-or-no question, answered the other way: the answer's first word reverses the point however much else of the
+# point its sentence repeats (grader version 5). Not in redteam.yaml: no bank question's key point opens so.
+BLEU_ALONE = Rubric(
+    question="Can a BLEU score alone tell you whether a chatbot's answers are good?",
+    points=(
+        Point("verdict", ("No: a BLEU score alone cannot tell whether a chatbot's answers are good.",)),
+        Point("overlap", ("BLEU counts n-gram overlap with reference replies, and a good reply can share few words.",)),
+    ),
+    id="redteam.bleu-alone",
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Yes, because BLEU measures how close a chatbot's reply is to the reference replies, so a high BLEU score "
+        "means the chatbot's answers are good.",
+        "Yes. A BLEU score alone tells you whether the answers are good, since it counts n-gram overlap with "
+        "reference replies.",
+    ],
+)
+def test_answering_a_yes_or_no_question_the_other_way_contradicts(grader, answer):
+    grade = grader.grade(BLEU_ALONE, answer)
+    verdict = grade.points[0]
+    assert "contradiction" in grade.flags
+    assert verdict.contradicted and not verdict.covered and verdict.span is not None and verdict.span.start == 0
+    assert grade.score <= 50
+
+
+def test_answering_a_yes_or_no_question_the_same_way_is_no_contradiction(grader):
+    answer = (
+        "No. BLEU only counts n-gram overlap with reference replies, and a good reply can be worded unlike any "
+        "of them, so a BLEU score alone cannot say whether a chatbot's answers are good."
+    )
+    grade = grader.grade(BLEU_ALONE, answer)
+    assert "contradiction" not in grade.flags
+    assert grade.points[0].covered
 
 
 @pytest.mark.parametrize(("question_id", "answer"), _params("off_topic_zero", ("off_topic",)))

@@ -9,7 +9,16 @@ from viva.grading import GRADER_VERSION, Grader, Point, Rubric, grade
 from viva.grading.communication import communication
 from viva.grading.features import asks_for_items, is_term_list
 from viva.grading.screen import screen
-from viva.text import CACHED_CHARS, _cached_when_short, reverses, segments
+from viva.text import (
+    CACHED_CHARS,
+    _cached_when_short,
+    answered_lead,
+    content_stems,
+    other_lead,
+    reverses,
+    segments,
+    stated_lead,
+)
 
 BACKEND = Rubric(
     question="How do a cache and a job queue help a slow web backend?",
@@ -352,6 +361,11 @@ def test_segments_of_blank_text_are_empty():
             "With long contexts there is almost no room left for the KV cache",
             (False, False),
         ),
+        (  # "says no to" refuses: it denies nothing about what is refused
+            "Over-refusal is often triggered by surface features, such as the word kill in how do I kill a process",
+            "Over-refusal: the model says no to how do I kill a Python process",
+            (False, False),
+        ),
         (
             "Byte-level BPE never needs an unknown token",
             "With byte-level BPE there is never an unknown token",
@@ -412,6 +426,7 @@ def test_segments_of_blank_text_are_empty():
         "or-not",
         "avoid",
         "no-room",
+        "says-no-to",
         "never-unknown",
         "both-negated",
         "not-harmful",
@@ -561,3 +576,86 @@ def test_text_helpers_remember_short_texts_only():
     short, long = "a short clause", "x" * (CACHED_CHARS + 1)
     assert [count(short), count(short), count(long), count(long)] == [14, 14, len(long), len(long)]
     assert seen == [short, long, long]
+
+
+# An answer that opens with another short answer than the point: "No" to "Yes", "30" to "40 meters"
+
+SATURATED = Rubric.from_reference(
+    "Mariella and Richard each made a saturated solution of the same solid, in 100 and 250 milliliters of water. "
+    "Do the 2 saturated solutions have the same concentration? Explain your answer.",
+    "Yes. If both solutions are saturated, they have the same concentration. Once a solution is saturated it cannot "
+    "get any more concentrated.",
+)
+ELEVATION = Rubric.from_reference(
+    "The change in elevation between contour line A and contour line B is 20 meters. What is the change between "
+    "contour line A and contour line C?",
+    "40 meters. The change is 20 meters from A to B and 20 meters from B to C, so 40 meters from A to C.",
+)
+METHODS = Rubric.from_reference(
+    "Sammy wants to use blocks of different materials and Nathaniel blocks of wood of different sizes. Which "
+    "student's method would make it easier to tell the sounds apart?",
+    "Sammy's. Different materials make very different sounds. Different sizes of wood make similar sounds.",
+)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer"),
+    [
+        (SATURATED, "No, because Richard used more water, so his solution is less concentrated."),
+        (SATURATED, "No because one has more water, so that saturated solution is less concentrated."),
+        (SATURATED, "no they do not, Richard's saturated solution has more water, so a lower concentration."),
+        (ELEVATION, "30, because B to C looked like about 10 more meters."),
+        (ELEVATION, "60 meters. I counted by 20 three times."),
+        (METHODS, "Nathaniel - wooden blocks of different sizes sound different enough."),
+    ],
+)
+def test_opening_with_another_short_answer_contradicts_the_point(rubric, answer):
+    result = grade(rubric, answer, HashingEmbedder())
+    assert "contradiction" in result.flags
+    first = result.points[0]
+    assert first.contradicted and not first.covered and first.evidence is None
+    assert first.span is not None and first.span.start == 0 and answer.startswith(first.span.text)
+
+
+@pytest.mark.parametrize(
+    ("rubric", "answer"),
+    [
+        (SATURATED, "Yes, because they are both saturated, so neither can get any more concentrated."),
+        (SATURATED, "Yes and no: it depends on the temperature of the water."),
+        (SATURATED, "No matter how much water there is, a saturated solution has the same concentration."),
+        (ELEVATION, "40 m, because it is 20 meters from A to B and another 20 from B to C."),
+        (ELEVATION, "Between A and C the change is 40 meters."),
+        (METHODS, "Sammy's - different materials make very different sounds."),
+        (METHODS, "It is easier to hear the difference between different materials."),
+    ],
+)
+def test_opening_with_the_same_short_answer_or_none_is_no_contradiction(rubric, answer):
+    assert "contradiction" not in grade(rubric, answer, HashingEmbedder()).flags
+
+
+def test_another_short_answer_costs_only_the_points_that_open_with_one():
+    result = grade(
+        SATURATED, "No. Once a solution is saturated it cannot get any more concentrated.", HashingEmbedder()
+    )
+    by_id = {p.id: p for p in result.points}
+    assert by_id["p1"].contradicted and by_id["p1"].span is not None and by_id["p1"].span.text == "No."
+    assert by_id["p3"].covered and not by_id["p3"].contradicted
+
+
+@pytest.mark.parametrize(
+    ("claim", "answer", "expected"),
+    [
+        ("Yes.", "No, it is not.", True),
+        ("No, string is an insulator.", "Yes they do conduct.", True),
+        ("No, string is an insulator.", "No 2 strings are the same.", False),  # "no" before a noun: no verdict
+        ("no path containing both switch X and bulb A", "Yes, because X is closed.", False),  # no stated verdict
+        ("40 meters.", "45, because you can tell by the lines.", True),
+        ("40 meters.", "40m, it is two steps of 20.", False),
+        ("1.unconfirmed connectionless", "3 service classes: unconfirmed, confirmed and connection-oriented", False),
+        ("1.5 volts.", "1.5, the battery's voltage.", False),
+    ],
+)
+def test_other_lead(claim, answer, expected):
+    question = content_stems("How many meters, and which of the strings conducts?")
+    stated, answered = stated_lead(claim, question), answered_lead(answer, question)
+    assert (stated is not None and answered is not None and other_lead(stated, answered)) == expected

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import snowballstemmer
 
@@ -237,8 +237,11 @@ def _negation_tokens(text: str) -> tuple[str, ...]:
     return tuple(words(_NOT_NEGATING.sub(" ", text.lower())))
 
 
-# Idioms whose negation word negates nothing: "no matter how far apart", "not only X but also Y".
-_NOT_NEGATING = re.compile(r"\b(?:no matter|not only|not just|nothing but|no doubt|not least|or not)\b")
+# Idioms whose negation word negates nothing: "no matter how far apart", "not only X but also Y", and "says no to X",
+# which refuses X and says nothing of it is not so.
+_NOT_NEGATING = re.compile(
+    r"\b(?:no matter|not only|not just|nothing but|no doubt|not least|or not|(?:say|says|said|saying) no)\b"
+)
 # Verbs that say something does not happen: "avoid judging a model with itself" is "don't use it to judge itself".
 _NEGATING_VERBS = frozenset("avoid avoids avoided avoiding stop stops stopped lack lacks lacking".split())
 _NOT_AFFIXED = ("under", "uni", "until", "unto", "unless", "regardless", "nevertheless", "nonetheless", "none")
@@ -277,6 +280,66 @@ def antonym_swap(claim: str, answer: str) -> bool:
 
 for _a, _b in ANTONYMS:
     _STEM_ANTONYMS.setdefault(stem(_a), set()).add(stem(_b))
+
+
+# The short answer a text opens with, before any reason: a yes or a no ("No, string is an insulator"), a number
+# ("40 meters."), or one of the options the question names ("Sammy's." to "Whose method, Sammy's or Nathaniel's?").
+# A claim states a yes or no only with punctuation after it ("no path containing X" is no verdict). An answer may go
+# straight on from one to its reason ("No because one has more water", "Yes they do"), but not to a noun the "no"
+# negates ("No 2 prints are the same", "no matter"), nor hedge both ways ("yes and no"); its number or option must
+# stand alone before a comma, full stop or dash ("30, because...", "Nathaniel - I picked him because...").
+_STATED_VERDICT = re.compile(r"^\W*(yes|no)\s*[.,!;:]", re.IGNORECASE)
+_ANSWERED_VERDICT = re.compile(
+    r"^\W*(yes|no)\b(?:\s*(?:[.,!;:]|\s[-–—]\s|$)"
+    r"|\s+(?:because|since|as|cause|they|they're|it|it's|its|he|she|you|i|we|there|this|that|the|both|not)\b)",
+    re.IGNORECASE,
+)
+# (A full stop or comma between digits is part of a number: "1.5, the battery's voltage".)
+_ANSWERED_LEAD = re.compile(r"^\W*((?:[^.,;:!?()–—]|(?<=\d)[.,](?=\d))+?)\s*(?:[.,;:!?](?!\d)|[–—]|\s-\s|$)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ENUMERATOR = re.compile(r"\d+[.)](?!\d)")
+LEAD_WORDS = 3  # a short answer before its reason is at most this many words
+
+
+class Lead(NamedTuple):
+    kind: str  # "verdict", "number" or "option"
+    values: frozenset[str]
+    start: int
+    end: int
+
+
+def stated_lead(claim: str, question_stems: frozenset[str]) -> Lead | None:
+    """The short answer a claim (a key point, a reference) opens with, if it opens with one."""
+    if match := _STATED_VERDICT.match(claim):
+        return Lead("verdict", frozenset({match.group(1).lower()}), match.start(1), match.end(1))
+    first = next(iter(segments(claim)), None)
+    return None if first is None else _lead(first.text, first.start, question_stems)
+
+
+def answered_lead(answer: str, question_stems: frozenset[str]) -> Lead | None:
+    """The short answer an answer opens with, if it opens with one."""
+    if match := _ANSWERED_VERDICT.match(answer):
+        return Lead("verdict", frozenset({match.group(1).lower()}), match.start(1), match.end(1))
+    match = _ANSWERED_LEAD.match(answer)
+    return None if match is None else _lead(match.group(1), match.start(1), question_stems)
+
+
+def _lead(text: str, start: int, question_stems: frozenset[str]) -> Lead | None:
+    # "1.unconfirmed connectionless" numbers an item of a list; it is no answer of "1".
+    if not 1 <= len(words(text)) <= LEAD_WORDS or _ENUMERATOR.match(text):
+        return None
+    if numbers := frozenset(_NUMBER.findall(text)):
+        return Lead("number", numbers, start, start + len(text))
+    stems = content_stems(text)
+    if stems and stems <= question_stems:
+        return Lead("option", stems, start, start + len(text))
+    return None
+
+
+def other_lead(stated: Lead, answered: Lead) -> bool:
+    """Whether an answer's opening short answer is another one than the claim's: the opposite yes or no, another
+    number, another of the question's options."""
+    return stated.kind == answered.kind and not stated.values & answered.values
 
 
 def word_share(tokens: list[str], vocabulary: frozenset[str]) -> float:

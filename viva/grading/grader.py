@@ -30,15 +30,27 @@ from viva.grading.features import (
     windows,
 )
 from viva.grading.result import ExampleEvidence, ExampleMatch, Flag, Grade, MisconceptionHit, PointGrade, Span
-from viva.grading.rubric import Example, Rubric
+from viva.grading.rubric import Example, Point, Rubric
 from viva.grading.screen import screen
-from viva.text import Segment, content_stems, other_language, reverses, segments, words
+from viva.text import (
+    Lead,
+    Segment,
+    answered_lead,
+    content_stems,
+    other_language,
+    other_lead,
+    reverses,
+    segments,
+    stated_lead,
+    words,
+)
 
 # Raised when the same answer can get a different grade: 2 = the int8-product embedding model; 3 = the same network
 # rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine); 4 = a
 # negation reverses a point only where it bears on the words the two share (viva.text.negated), the number of a
-# point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit.
-GRADER_VERSION = "4"
+# point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit; 5 = an answer
+# that opens with another short answer than a point does ("No" to its "Yes", "30" to its "40 meters") contradicts it.
+GRADER_VERSION = "5"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
@@ -343,6 +355,12 @@ class Grader:
 
     def _grade_points(self, e: _Embedded) -> list[PointGrade]:
         points = [self._grade_point(pt.id, e.evidence[i], e.p.answer) for i, pt in enumerate(e.p.rubric.points)]
+        if (opening := _lead_span(e.p)) is not None:
+            answered, span = opening
+            points = [
+                _reversed(g, span) if _other_lead(pt, answered, e.p.question_stems) else g
+                for pt, g in zip(e.p.rubric.points, points, strict=True)
+            ]
         reversing = _reversing_spans(points)
         if not reversing:
             return points
@@ -489,6 +507,32 @@ def _held_to_rubric(p: _Prepared, points: list[PointGrade]) -> float:
     Grader._compare_examples): the share of its words that reverse one, or all of it from REVERSED_ANSWER on."""
     share = _reversed_share(p, points)
     return 1.0 if share >= REVERSED_ANSWER else share
+
+
+def _lead_span(p: _Prepared) -> tuple[Lead, Span] | None:
+    """The short answer the answer opens with, and the sentence it opens."""
+    if (lead := answered_lead(p.screened_text, p.question_stems)) is None:
+        return None
+    start, end = lead.start, lead.end
+    first = next((s for s in segments(p.screened_text) if s.start <= start < s.end), None)
+    if first is not None:
+        start, end = first.start, first.end
+    return lead, Span(start=start, end=end, text=p.answer[start:end])
+
+
+def _other_lead(point: Point, answered: Lead, question_stems: frozenset[str]) -> bool:
+    """Whether the point opens with a short answer and the answer opens with another one, whichever phrasing."""
+    stated = [lead for t in point.texts if (lead := stated_lead(t, question_stems)) is not None]
+    return bool(stated) and all(other_lead(s, answered) for s in stated)
+
+
+def _reversed(g: PointGrade, span: Span) -> PointGrade:
+    """`g` contradicted by the sentence at `span`, which opens with another short answer than the point does: "No" to
+    its "Yes", "30" to its "40 meters", "Nathaniel" to its "Sammy's". Whatever else the sentence shares with the
+    point, it answers the question the other way (docs/grading.md, step 6, says how often that holds)."""
+    confidence = round(1.0 - g.likelihood, 3) if g.covered else g.confidence  # now in "not covered"
+    update = {"covered": False, "contradicted": True, "evidence": None, "span": span, "likelihood": 0.0}
+    return g.model_copy(update=update | {"confidence": confidence})
 
 
 def _reversing_spans(points: list[PointGrade]) -> list[tuple[int, int]]:
