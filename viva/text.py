@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import snowballstemmer
 
@@ -302,7 +302,7 @@ LEAD_WORDS = 3  # a short answer before its reason is at most this many words
 
 
 class Lead(NamedTuple):
-    kind: str  # "verdict", "number" or "option"
+    kind: Literal["verdict", "number", "option"]
     values: frozenset[str]
     start: int
     end: int

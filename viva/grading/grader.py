@@ -529,7 +529,7 @@ def _other_lead(point: Point, answered: Lead, question_stems: frozenset[str]) ->
 def _reversed(g: PointGrade, span: Span) -> PointGrade:
     """`g` contradicted by the sentence at `span`, which opens with another short answer than the point does: "No" to
     its "Yes", "30" to its "40 meters", "Nathaniel" to its "Sammy's". Whatever else the sentence shares with the
-    point, it answers the question the other way (docs/grading.md, step 6, says how often that holds)."""
+    point, it answers the question the other way (docs/grading.md, grader version 5, says how often that holds)."""
     confidence = round(1.0 - g.likelihood, 3) if g.covered else g.confidence  # now in "not covered"
     update = {"covered": False, "contradicted": True, "evidence": None, "span": span, "likelihood": 0.0}
     return g.model_copy(update=update | {"confidence": confidence})
