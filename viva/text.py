@@ -311,7 +311,7 @@ class Lead(NamedTuple):
 def stated_lead(claim: str, question_stems: frozenset[str]) -> Lead | None:
     """The short answer a claim (a key point, a reference) opens with, if it opens with one."""
     if match := _STATED_VERDICT.match(claim):
-        return Lead("verdict", frozenset({match.group(1).lower()}), match.start(1), match.end(1))
+        return _verdict(match)
     first = next(iter(segments(claim)), None)
     return None if first is None else _lead(first.text, first.start, question_stems)
 
@@ -319,9 +319,13 @@ def stated_lead(claim: str, question_stems: frozenset[str]) -> Lead | None:
 def answered_lead(answer: str, question_stems: frozenset[str]) -> Lead | None:
     """The short answer an answer opens with, if it opens with one."""
     if match := _ANSWERED_VERDICT.match(answer):
-        return Lead("verdict", frozenset({match.group(1).lower()}), match.start(1), match.end(1))
+        return _verdict(match)
     match = _ANSWERED_LEAD.match(answer)
     return None if match is None else _lead(match.group(1), match.start(1), question_stems)
+
+
+def _verdict(match: re.Match[str]) -> Lead:
+    return Lead("verdict", frozenset({match.group(1).lower()}), match.start(1), match.end(1))
 
 
 def _lead(text: str, start: int, question_stems: frozenset[str]) -> Lead | None:
