@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from viva.bank import load_bank
 from viva.embed import FunctionEmbedder, HashingEmbedder
 from viva.grading import GRADER_VERSION, Grader, Point, Rubric, grade
 from viva.grading.communication import communication
 from viva.grading.features import asks_for_items, is_term_list
+from viva.grading.grader import STORY_NOTE
 from viva.grading.screen import screen
 from viva.text import (
     CACHED_CHARS,
@@ -290,6 +292,30 @@ def test_segments_keep_character_offsets():
         "Tail without stop",
     ]
     assert all(text[s.start : s.end] == s.text for s in pieces)
+
+
+def test_behavioural_questions_say_the_offline_grade_is_rough():
+    bank = load_bank()
+    story = bank.get("safety.harm.pushback-behavioral")
+    concept = bank.get("fundamentals.attention.self-attention")
+    assert Rubric.of(story).story and not Rubric.of(concept).story
+    hashing = Grader.for_embedder(HashingEmbedder())
+    assert STORY_NOTE in hashing.grade(story, "At my last job I pushed back on a launch with twenty cases.").notes
+    assert STORY_NOTE not in hashing.grade(concept, "Each token attends to every other token by weights.").notes
+
+
+def test_segments_end_a_sentence_inside_quotes_or_brackets():
+    # Spoken answers quote what they would say; a sentence that ends inside the quote still ends there.
+    text = 'First: "Yes, with one risk." Then the evidence (two pilots.) And the ask: “a decision?” Done.'
+    pieces = segments(text)
+    assert [s.text for s in pieces] == [
+        'First: "Yes, with one risk."',
+        "Then the evidence (two pilots.)",
+        "And the ask: “a decision?”",
+        "Done.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in pieces)
+    assert [s.text for s in segments('He said "no" and left.')] == ['He said "no" and left.']
 
 
 def test_segments_of_blank_text_are_empty():

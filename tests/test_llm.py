@@ -10,6 +10,7 @@ import pytest
 from viva.bank import load_bank
 from viva.embed import HashingEmbedder
 from viva.grading import GRADER_VERSION, Grader, Rubric
+from viva.grading.grader import STORY_NOTE
 from viva.llm.accounting import AccountedModel, clear_cache
 from viva.llm.interviewer import follow_up, follow_up_messages
 from viva.llm.judge import JudgeVerdict, combine, judge, judge_messages, offline_only
@@ -273,3 +274,16 @@ def test_llm_check_without_configuration_says_offline():
 
     result = CliRunner().invoke(cli, ["llm", "check"])
     assert result.exit_code == 0 and "offline" in result.output
+
+
+def test_the_story_warning_goes_when_the_llm_judges_and_stays_when_it_fails():
+    story = load_bank().get("safety.harm.pushback-behavioral")
+    answer = "At my last job I showed the launch team twenty injection cases that worked and proposed plain links."
+    judged = JudgedGrader(grader(), ScriptedChatModel(lambda m: verdict_json(story)))
+    assert STORY_NOTE in grader().grade(story, answer).notes
+    assert STORY_NOTE not in judged.grade(story, answer).notes
+
+    def down(messages):
+        raise LLMError("cannot connect to http://x", "start the server")
+
+    assert STORY_NOTE in JudgedGrader(grader(), ScriptedChatModel(down)).grade(story, answer).notes

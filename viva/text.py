@@ -11,10 +11,11 @@ from typing import Literal, NamedTuple, TypeVar
 
 import snowballstemmer
 
-# Sentence ends, line breaks and list markers; and the clause breaks where spoken answers change claim
-# (", but", ", whereas"...), so one long sentence that makes two points is graded as two.
+# Sentence ends (also inside a closing quote or bracket: 'I'd say: "Yes, with one risk." Then...'), line breaks and
+# list markers; and the clause breaks where spoken answers change claim (", but", ", whereas"...), so one long
+# sentence that makes two points is graded as two.
 _BOUNDARY = re.compile(
-    r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?<=[.!?;])\s+|\s+(?:[-*•]|\d+[.)])\s+(?=[A-Za-z])"
+    r"\s*\n\s*(?:[-*•]|\d+[.)])?\s*|(?:(?<=[.!?;])|(?<=[.!?;][\"'”’)\]]))\s+|\s+(?:[-*•]|\d+[.)])\s+(?=[A-Za-z])"
     r"|,\s+(?=(?:but|whereas|while|although|though|so|which means|because)\s)"
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")

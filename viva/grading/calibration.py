@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +105,11 @@ def calibration_for(models: str, judged: bool = False) -> Calibration:
     path = resources.files("viva.grading") / "calibration" / f"{models}.json"
     if not path.is_file():
         return Calibration.default(judged)
-    data = json.loads(path.read_text())
+    return calibration_from(json.loads(path.read_text()), judged)
+
+
+def calibration_from(data: dict[str, Any], judged: bool = False) -> Calibration:
+    """A calibration as benchmarks/grading/train.py writes it; the defaults if it was fitted on other features."""
     if tuple(data["features"]) != (FEATURES + JUDGE_FEATURES if judged else FEATURES):
         return Calibration.default(judged)
     covered = data["covered"]

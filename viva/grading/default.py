@@ -2,7 +2,7 @@
 
 VIVA_JUDGE_MODEL=1 adds viva's judge model (a MiniLM cross-encoder, viva/cross_encoder.py). It is opt-in: it raises
 agreement with human graders on short factual answers (SemEval Beetle) but lowers the scores of the bank's own model
-answers (mean 72.9 against 90.4 without it, grader version 5), so it does not yet generalise to viva's questions;
+answers (mean 72.7 against 90.7 without it, grader version 6), so it does not yet generalise to viva's questions;
 docs/grading.md has the figures.
 """
 

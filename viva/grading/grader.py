@@ -49,8 +49,9 @@ from viva.text import (
 # rebuilt with fused attention and run without the SkipLayerNormalization fusion (vectors move by ~0.01 cosine); 4 = a
 # negation reverses a point only where it bears on the words the two share (viva.text.negated), the number of a
 # point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit; 5 = an answer
-# that opens with another short answer than a point does ("No" to its "Yes", "30" to its "40 meters") contradicts it.
-GRADER_VERSION = "5"
+# that opens with another short answer than a point does ("No" to its "Yes", "30" to its "40 meters") contradicts it;
+# 6 = a sentence also ends inside a closing quote or bracket ('I'd say: "Yes, with one risk." Then ...').
+GRADER_VERSION = "6"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
@@ -60,6 +61,15 @@ JUDGE_WINDOW_WORDS = 80  # longer answers reach the judge a window at a time (se
 REVERSED_ANSWER = 0.5
 STUFFED_SHARE = 0.4  # an answer whose term lists hold this share of its content words is keyword stuffing
 MISCONCEPTION_PENALTY = 0.9  # each asserted misconception keeps 90% of the score: a wrong belief is a red flag
+# A behavioural question is answered with a story ("At my last job we were about to launch..."), and its key points
+# say what a good story shows ("names a specific risk with a concrete failure example"). A sentence embedding puts
+# the two far apart however good the story: viva's own model answers to its 8 behavioural questions average 33,
+# against 91-97 for every other kind of question (docs/grading.md). The grade says so instead of passing it off.
+STORY_NOTE = (
+    "This is a behavioural question. viva's offline grader compares your story with general criteria and often "
+    "misses points a person would credit, so read the missed points as prompts, not verdicts. With an LLM "
+    "configured (docs/llm.md), the LLM judges each point."
+)
 
 
 @dataclass(frozen=True)
@@ -291,7 +301,7 @@ class Grader:
         compared = None
         if examples is not None and "off_topic" not in flags:
             score, compared = self._compare_examples(e, examples, points, hits, score, flags)
-        notes = []
+        notes = [STORY_NOTE] if p.rubric.story else []
         if other_language(p.screened_text):
             notes.append(
                 "This answer does not read as English. viva's grader is built for English answers, so the score "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from viva.bank.schema import Question
+from viva.bank.schema import Kind, Question
 from viva.text import content_stems, segments
 
 
@@ -33,6 +33,7 @@ class Rubric:
     misconceptions: tuple[tuple[str, str], ...] = ()  # (claim, why it is wrong)
     id: str = ""
     examples: tuple[Example, ...] = ()
+    story: bool = False  # a behavioural question: the answer tells what the candidate did (see grader.STORY_NOTE)
 
     def with_examples(self, examples: Sequence[Example]) -> Rubric:
         return replace(self, examples=tuple(examples))
@@ -44,6 +45,7 @@ class Rubric:
             points=tuple(Point(p.id, (p.text,), p.weight) for p in q.key_points),
             misconceptions=tuple((m.claim, m.why) for m in q.misconceptions),
             id=q.id,
+            story=q.kind == Kind.behavioral,
         )
 
     @classmethod
