@@ -68,7 +68,7 @@ MISCONCEPTION_PENALTY = 0.9  # each asserted misconception keeps 90% of the scor
 STORY_NOTE = (
     "This is a behavioural question. viva's offline grader compares your story with general criteria and often "
     "misses points a person would credit, so read the missed points as prompts, not verdicts. With an LLM "
-    "configured (docs/llm.md), the LLM judges each point."
+    "configured (--llm-url and --llm-model, or `viva config set llm.base_url URL`), the LLM judges each point."
 )
 
 
