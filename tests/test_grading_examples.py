@@ -15,6 +15,7 @@ from viva.errors import VivaError
 from viva.grading import Grader, Point, Rubric
 from viva.grading.batch import parse_examples
 from viva.grading.examples import ExampleVectors, Kernel, neighbours
+from viva.grading.grader import UNTRUSTED_REVERSAL_NOTE
 from viva.grading.rubric import Example
 from viva.onnx_embedder import default_embedder
 
@@ -190,6 +191,56 @@ def test_a_contradiction_keeps_no_more_than_the_rubric_gives():
     answer = "A repeated identical prompt is not answered from the cache, which saves nothing."
     result = grader.grade(rubric, answer)
     assert "contradiction" in result.flags
+    assert result.examples is not None and result.score <= result.examples.rubric_score
+
+
+def test_reversal_trust_is_the_grades_of_the_examples_the_rule_fires_on():
+    vectors = _vectors([1, 0], [0, 1], [1, 1])
+
+    def trust(scores: list[float], fired: list[bool], exclude: int | None = None) -> float:
+        fitted = ExampleVectors.fit(vectors, np.array(scores), np.zeros(3, bool), Kernel(), None, np.array(fired))
+        return fitted.reversal_trust(exclude)
+
+    assert trust([1.0, 1.0, 1.0], [False, False, False]) == 1.0  # fired on none: no reason to doubt it
+    assert trust([1.0, 0.0, 1.0], [True, False, False]) == 0.5  # one example graded well: as if one more graded 0
+    assert trust([1.0, 1.0, 0.0], [True, True, False]) == pytest.approx(1 / 3)
+    assert trust([0.0, 0.0, 1.0], [True, True, False]) == 1.0  # the answers it fires on were graded 0: borne out
+    assert trust([1.0, 1.0, 0.0], [True, True, False], exclude=0) == 0.5  # an answer's own grade is left out
+    assert ExampleVectors.fit(vectors, np.ones(3), np.zeros(3, bool), Kernel()).reversal_trust() == 1.0
+
+
+# The rule reads "so the model is not called again" as denying the point's "saves the model call" (it says the same).
+SAYS_NOT = [
+    "Identical prompts are answered straight from the cache, so the model is not called again and we pay nothing.",
+    "The same prompt asked twice is answered from the cache, so the model is not called a second time.",
+    "An identical prompt is answered from the cache: the model is not called and the reply is instant.",
+]
+
+
+def test_a_reversal_the_examples_do_not_bear_out_is_not_held_against_the_answer():
+    grader = Grader.for_embedder(default_embedder())
+    answer = "A repeated prompt is answered from the cache, so the model is not called at all."
+    alone = grader.grade(RUBRIC, answer)
+    assert "contradiction" in alone.flags  # the premise: on the rubric alone the rule fires
+    # People graded answers worded like it well: the examples show the rule misreads this question.
+    rubric = RUBRIC.with_examples((*(Example(a, 1.0) for a in SAYS_NOT[:2]), *EXAMPLES[1:]))
+    assert grader.example_vectors(rubric).reversing.sum() == 2
+    result = grader.grade(rubric, answer)
+    assert "contradiction" not in result.flags and UNTRUSTED_REVERSAL_NOTE in result.notes
+    assert result.examples is not None and result.score > result.examples.rubric_score
+    assert UNTRUSTED_REVERSAL_NOTE not in alone.notes
+
+
+def test_a_reversal_the_examples_bear_out_is_still_held_to_the_rubric():
+    grader = Grader.for_embedder(default_embedder())
+    negated = "A repeated identical prompt is not answered from the cache, which saves nothing."
+    # The rule fires on two examples: one graded well (it misreads that one), one graded 0 (a real reversal).
+    graded_0 = Example("Identical prompts are not answered from the cache; the model is called every time.", 0.0)
+    rubric = RUBRIC.with_examples((Example(SAYS_NOT[0], 1.0), graded_0, *EXAMPLES[1:]))
+    examples = grader.example_vectors(rubric)
+    assert examples.reversing.sum() == 2 and examples.reversal_trust() == pytest.approx(2 / 3)
+    result = grader.grade(rubric, negated)
+    assert "contradiction" in result.flags and UNTRUSTED_REVERSAL_NOTE not in result.notes
     assert result.examples is not None and result.score <= result.examples.rubric_score
 
 

@@ -10,7 +10,7 @@ import pytest
 from viva.bank import load_bank
 from viva.embed import HashingEmbedder
 from viva.grading import GRADER_VERSION, Grader, Rubric
-from viva.grading.grader import STORY_NOTE
+from viva.grading.grader import STORY_NOTE, UNTRUSTED_REVERSAL_NOTE
 from viva.llm.accounting import AccountedModel, clear_cache
 from viva.llm.interviewer import follow_up, follow_up_messages
 from viva.llm.judge import JudgeVerdict, combine, judge, judge_messages, offline_only
@@ -139,6 +139,17 @@ def test_combined_grade_records_both_graders_and_sources(question):
     assert grade.score == 100 and all(p.source == "judge" for p in grade.points)
     assert grade.graders["judge:scripted"] == 100 and f"offline-hashing-uncalibrated/{GRADER_VERSION}" in grade.graders
     assert all(answer[p.span.start : p.span.end] == p.evidence for p in grade.points if p.evidence)
+
+
+def test_the_judge_decides_a_reversal_the_offline_grader_doubted(question):
+    # The offline grade doubted its own reversal rule (graded examples did not bear it out); the LLM judged each
+    # point's polarity itself, so the offline note goes and its verdict stands.
+    answer = "Attention does not compare each token with the others."
+    offline = grader().grade(question, answer)
+    offline = offline.model_copy(update={"notes": [*offline.notes, UNTRUSTED_REVERSAL_NOTE]})
+    verdict = JudgeVerdict.model_validate_json(verdict_json(question, verdict="contradicted"))
+    grade = combine(Rubric.of(question), answer, offline, verdict, "m")
+    assert UNTRUSTED_REVERSAL_NOTE not in grade.notes and "contradiction" in grade.flags
 
 
 def test_quotes_that_are_not_in_the_answer_are_not_evidence(question):

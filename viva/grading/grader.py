@@ -16,7 +16,7 @@ from viva.cross_encoder import LABELS, PairScorer, reference_side
 from viva.embed import CachedEmbedder, Embedder, Tokens, Vectors, embed_with_tokens
 from viva.grading.calibration import Calibration, calibration_for, models_name
 from viva.grading.communication import communication
-from viva.grading.examples import MIN_EXAMPLES, ExampleVectors, neighbours
+from viva.grading.examples import MIN_EXAMPLES, TRUSTED_REVERSAL, ExampleVectors, neighbours
 from viva.grading.features import (
     JUDGE_FEATURES,
     Evidence,
@@ -50,8 +50,9 @@ from viva.text import (
 # negation reverses a point only where it bears on the words the two share (viva.text.negated), the number of a
 # point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit; 5 = an answer
 # that opens with another short answer than a point does ("No" to its "Yes", "30" to its "40 meters") contradicts it;
-# 6 = a sentence also ends inside a closing quote or bracket ('I'd say: "Yes, with one risk." Then ...').
-GRADER_VERSION = "6"
+# 6 = a sentence also ends inside a closing quote or bracket ('I'd say: "Yes, with one risk." Then ...'); 7 = with
+# graded examples, a key point's reversal counts only as far as the examples the rule fires on bear it out.
+GRADER_VERSION = "7"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
 _WORD = re.compile(r"\w")
@@ -69,6 +70,11 @@ STORY_NOTE = (
     "This is a behavioural question. viva's offline grader compares your story with general criteria and often "
     "misses points a person would credit, so read the missed points as prompts, not verdicts. With an LLM "
     "configured (--llm-url and --llm-model, or `viva config set llm.base_url URL`), the LLM judges each point."
+)
+
+UNTRUSTED_REVERSAL_NOTE = (
+    "A key point reads as reversed in this answer, but the graded answers to this question that read that way were "
+    "mostly graded well, so it is not held against the answer as a contradiction."
 )
 
 
@@ -239,17 +245,22 @@ class Grader:
             if (hit := self._examples.get(key)) is not None:
                 self._examples.move_to_end(key)
                 return hit
-        texts = [_prepare(rubric, x.answer).compared_text for x in rubric.examples]
-        kept = [t for t in texts if t]
-        embedded = iter(self.embedder.inner.embed(kept) if kept else _EMPTY)
+        # Each example graded on the rubric alone too, for where the reversal rule fires on it
+        # (ExampleVectors.reversal_trust); a one-sentence example's compared text is that sentence, embedded once.
+        graded = self._embed_answers([(rubric.with_examples(()), x.answer) for x in rubric.examples])
+        texts = [e.p.compared_text for e in graded]
+        known = {s.text: v for e in graded for s, v in zip(e.p.usable, e.vectors, strict=True)}
+        missing = [t for t in dict.fromkeys(texts) if t and t not in known]
+        known.update(zip(missing, self.embedder.inner.embed(missing) if missing else _EMPTY, strict=True))
         question = self._rubric_vectors(rubric).question
-        rows = [next(embedded) if t else np.zeros(len(question), np.float32) for t in texts]
+        rows = [known[t] if t else np.zeros(len(question), np.float32) for t in texts]
         vectors = ExampleVectors.fit(
             np.vstack(rows).astype(np.float32) if rows else np.zeros((0, len(question)), np.float32),
             np.array([x.score for x in rubric.examples], np.float32),
             np.array([x.contradicts for x in rubric.examples], bool),
             self.calibration.examples.kernel,
             question,
+            np.array([any(g.contradicted for g in self._grade_points(e)) for e in graded], bool),
         )
         with self._examples_lock:
             self._examples[key] = vectors
@@ -302,6 +313,8 @@ class Grader:
         if examples is not None and "off_topic" not in flags:
             score, compared = self._compare_examples(e, examples, points, hits, score, flags)
         notes = [STORY_NOTE] if p.rubric.story else []
+        if "contradiction" not in flags and any(pt.contradicted for pt in points):
+            notes.append(UNTRUSTED_REVERSAL_NOTE)
         if other_language(p.screened_text):
             notes.append(
                 "This answer does not read as English. viva's grader is built for English answers, so the score "
@@ -343,6 +356,12 @@ class Grader:
         likelihood = _likelihood(e.p.rubric, points)
         x = np.concatenate([[likelihood], near.features])
         combined = 100 * model.score.probability(x) * MISCONCEPTION_PENALTY ** len(hits)
+        if "contradiction" in flags and examples.reversal_trust() < TRUSTED_REVERSAL:
+            # The rule fires here on answers people graded well: its reversal is likely a misreading of how this
+            # question is worded, so the examples decide as for any answer (_finish adds UNTRUSTED_REVERSAL_NOTE).
+            # In train cross-validation: SAF Pearson 0.632 -> 0.662, Beetle 2-way 0.825 -> 0.834, SciEntsBank the
+            # same (docs/grading.md, grader version 7).
+            flags.remove("contradiction")
         if "contradiction" in flags:
             # The answer reverses a key point: answers like it may have been graded well, but the sentences that say
             # the opposite earn no more than the rubric gives. So that share of the answer is held to the rubric's

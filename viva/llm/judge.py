@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from viva.grading.grader import STORY_NOTE
+from viva.grading.grader import STORY_NOTE, UNTRUSTED_REVERSAL_NOTE
 from viva.grading.result import Grade, PointGrade, Span
 from viva.grading.rubric import Rubric
 from viva.llm.types import ChatModel, LLMError, Message
@@ -106,8 +106,9 @@ def combine(rubric: Rubric, answer: str, offline: Grade, verdict: JudgeVerdict, 
     total = sum(p.weight for p in rubric.points) or 1.0
     earned = sum(p.weight for p, g in zip(rubric.points, points, strict=True) if g.covered)
     score = round(100 * earned / total * 0.9 ** len(offline.misconceptions), 1)
-    # The LLM read the story itself: the offline grader's warning about stories no longer applies.
-    notes = [n for n in offline.notes if n != STORY_NOTE]
+    # The LLM read the story itself, and judged each point's polarity: the offline grader's warnings about stories
+    # and about a reversal its examples do not bear out no longer apply.
+    notes = [n for n in offline.notes if n not in (STORY_NOTE, UNTRUSTED_REVERSAL_NOTE)]
     if "injection" in offline.flags and score > offline.score:
         # Text that tried to instruct the grader must not gain from the grader that reads instructions.
         score = offline.score
