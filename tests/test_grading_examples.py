@@ -231,6 +231,13 @@ def test_a_reversal_the_examples_do_not_bear_out_is_not_held_against_the_answer(
     assert UNTRUSTED_REVERSAL_NOTE not in alone.notes
 
 
+def test_where_the_rule_fires_on_the_examples_is_kept_per_rubric_not_per_question():
+    grader = Grader.for_embedder(HashingEmbedder())
+    other = Rubric(question=QUESTION, points=(Point("store", ("The cache stores completions by prompt.",)),))
+    assert grader.example_vectors(RUBRIC.with_examples(EXAMPLES)).reversing.tolist()[0]
+    assert not grader.example_vectors(other.with_examples(EXAMPLES)).reversing.any()
+
+
 def test_a_reversal_the_examples_bear_out_is_still_held_to_the_rubric():
     grader = Grader.for_embedder(default_embedder())
     negated = "A repeated identical prompt is not answered from the cache, which saves nothing."

@@ -135,7 +135,7 @@ class Grader:
     embedder: CachedEmbedder
     calibration: Calibration
     judge: PairScorer | None = None
-    _examples: OrderedDict[tuple[str, tuple[Example, ...]], ExampleVectors] = field(
+    _examples: OrderedDict[tuple[str, tuple[Point, ...], tuple[Example, ...]], ExampleVectors] = field(
         default_factory=OrderedDict, repr=False
     )
     _examples_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -240,7 +240,8 @@ class Grader:
     def example_vectors(self, rubric: Rubric) -> ExampleVectors:
         """The rubric's graded examples, each embedded over the text of it that could earn credit (as answers are), and
         the kernel regression fitted on them and the question; kept for the 256 most recent example sets."""
-        key = (rubric.question, rubric.examples)
+        # The points too: where the reversal rule fires on an example depends on them.
+        key = (rubric.question, rubric.points, rubric.examples)
         with self._examples_lock:
             if (hit := self._examples.get(key)) is not None:
                 self._examples.move_to_end(key)
