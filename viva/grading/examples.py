@@ -35,8 +35,9 @@ GOOD = 0.5  # an example graded at least this is a good answer
 # the regression is little more than their mean grade, which says little about this answer.
 MIN_EXAMPLES = 5
 NAMED = 3  # the most similar examples a grade names
-# The rubric's reversal rule (an answer saying "not" where a key point does not) is held against an answer only where
-# the graded examples it fires on bear it out at least this much (`ExampleVectors.reversal_trust`).
+# The rubric's reversal rule (a negation, an antonym or another short answer where a key point has none) is held
+# against an answer only where the graded examples it fires on bear it out at least this much
+# (`ExampleVectors.reversal_trust`).
 TRUSTED_REVERSAL = 0.5
 
 

@@ -51,7 +51,7 @@ from viva.text import (
 # point's phrasings is a feature, a sentence that reverses one point earns no other; calibrations refit; 5 = an answer
 # that opens with another short answer than a point does ("No" to its "Yes", "30" to its "40 meters") contradicts it;
 # 6 = a sentence also ends inside a closing quote or bracket ('I'd say: "Yes, with one risk." Then ...'); 7 = with
-# graded examples, a key point's reversal counts only as far as the examples the rule fires on bear it out.
+# graded examples, a key point's reversal counts only where the examples the rule fires on bear it out.
 GRADER_VERSION = "7"
 MIN_WORDS = 8
 _EMPTY: Vectors = np.zeros((0, 1), np.float32)
