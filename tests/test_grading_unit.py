@@ -278,22 +278,6 @@ def test_point_hidden_in_an_injection_earns_no_credit():
     assert hidden.score == plain.score == 0
 
 
-# segments and reverses
-
-
-def test_segments_keep_character_offsets():
-    text = "First, a cache.  Then a queue!\n\n- bullet one\n2) numbered two\nTail without stop"
-    pieces = segments(text)
-    assert [s.text for s in pieces] == [
-        "First, a cache.",
-        "Then a queue!",
-        "bullet one",
-        "numbered two",
-        "Tail without stop",
-    ]
-    assert all(text[s.start : s.end] == s.text for s in pieces)
-
-
 def test_behavioural_questions_say_the_offline_grade_is_rough():
     bank = load_bank()
     story = bank.get("safety.harm.pushback-behavioral")
@@ -304,18 +288,30 @@ def test_behavioural_questions_say_the_offline_grade_is_rough():
     assert STORY_NOTE not in hashing.grade(concept, "Each token attends to every other token by weights.").notes
 
 
-def test_segments_end_a_sentence_inside_quotes_or_brackets():
-    # Spoken answers quote what they would say; a sentence that ends inside the quote still ends there.
-    text = 'First: "Yes, with one risk." Then the evidence (two pilots.) And the ask: “a decision?” Done.'
+# segments and reverses
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "First, a cache.  Then a queue!\n\n- bullet one\n2) numbered two\nTail without stop",
+            ["First, a cache.", "Then a queue!", "bullet one", "numbered two", "Tail without stop"],
+            id="stops-lines-and-lists",
+        ),
+        # Spoken answers quote what they would say; a sentence that ends inside the quote still ends there.
+        pytest.param(
+            'First: "Yes, with one risk." Then the evidence (two pilots.) And the ask: “a decision?” Done.',
+            ['First: "Yes, with one risk."', "Then the evidence (two pilots.)", "And the ask: “a decision?”", "Done."],
+            id="inside-quotes-or-brackets",
+        ),
+        pytest.param('He said "no" and left.', ['He said "no" and left.'], id="a-quote-without-a-stop"),
+    ],
+)
+def test_segments_keep_character_offsets(text, expected):
     pieces = segments(text)
-    assert [s.text for s in pieces] == [
-        'First: "Yes, with one risk."',
-        "Then the evidence (two pilots.)",
-        "And the ask: “a decision?”",
-        "Done.",
-    ]
+    assert [s.text for s in pieces] == expected
     assert all(text[s.start : s.end] == s.text for s in pieces)
-    assert [s.text for s in segments('He said "no" and left.')] == ['He said "no" and left.']
 
 
 def test_segments_of_blank_text_are_empty():
