@@ -84,3 +84,12 @@ def test_a_text_given_twice_in_a_call_is_embedded_once_and_gets_its_own_vector_b
     assert np.array_equal(vectors[0], alone[0]) and np.array_equal(vectors[2], alone[0])
     assert tokens[0].pieces == tokens[2].pieces == alone_tokens[0].pieces
     assert np.array_equal(tokens[2].vectors, alone_tokens[0].vectors)
+
+
+def test_word_pieces_counts_what_the_model_reads():
+    embedder = default_embedder()
+    # [CLS] and [SEP] around each text; a text past the model's limit is cut to it, as it is when embedded.
+    pieces = [len(t.pieces) + 2 for t in embedder.embed_tokens(TEXTS[:5])[1]]
+    assert embedder.word_pieces(TEXTS[:5]) == sum(pieces)
+    assert embedder.word_pieces(["word " * 1000]) == embedder.max_tokens
+    assert embedder.word_pieces([]) == 0

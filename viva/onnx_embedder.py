@@ -82,6 +82,11 @@ class OnnxModel:
                     # An onnxruntime session may run from several threads at once (its documented contract).
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="viva-onnx")
 
+    def word_pieces(self, texts: Sequence[str]) -> int:
+        """How many word pieces the model reads for `texts`, [CLS] and [SEP] included (after truncation)."""
+        self._ready()
+        return sum(len(e.ids) for e in self._tokenizer.encode_batch(list(texts)))
+
     def _run_each(self, encodings: Sequence[Any]) -> list[np.ndarray]:
         """One model call per tokenizer encoding (a text, or a pair of texts), on the pool when there is one; the
         first output's row for each, in order. The model's int8 matrix products scale each call's activations by their
